@@ -1,0 +1,226 @@
+"""From documents to model inputs and back: words, subwords, overlapping windows, word tags.
+
+Each word is tokenised on its own (`is_split_into_words`), so the label of a word sits on its
+first subword and predictions are read from there. Documents longer than the model's limit are cut
+into overlapping windows over whole words; every word is owned by exactly one window, the one
+where it has the most context on both sides, and is labelled and predicted only there.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
+from arabic_ie.labels import LabelScheme, OUTSIDE, spans_to_tags, tags_to_spans
+
+IGNORE_INDEX = -100  # the label of positions that carry no loss (torch's CrossEntropyLoss default)
+
+
+@dataclass
+class Window:
+    """One model input: `input_ids` with special tokens, and where its owned words start."""
+
+    document: int
+    input_ids: list[int]
+    positions: list[int]  # first-subword position of each owned word
+    words: list[int]  # the owned words' indices in the document
+    labels: dict[str, list[int]] = field(default_factory=dict)
+
+    def as_example(self) -> dict:
+        example = {"input_ids": self.input_ids}
+        for task, ids in self.labels.items():
+            example[f"labels_{task}"] = ids
+        return example
+
+
+@dataclass
+class EncodedCorpus:
+    """The windows of a list of documents plus what is needed to map predictions back."""
+
+    documents: list
+    words: list[list[tuple[int, int]]]
+    windows: list[Window]
+    gold_tags: dict[str, list[list[str]]]
+    stats: Counter
+
+    def examples(self) -> list[dict]:
+        """Trainer examples; `window_id` travels as a label so that predictions can be put back in
+        window order (the Trainer may reorder evaluation batches by length)."""
+        return [{**w.as_example(), "window_id": number} for number, w in enumerate(self.windows)]
+
+
+class Featurizer:
+    def __init__(self, tokenizer, segmenter: WordSegmenter, normalizer: ArabicNormalizer,
+                 schemes: dict[str, LabelScheme], max_length: int, stride: int):
+        self.tokenizer = tokenizer
+        self.segmenter = segmenter
+        self.normalizer = normalizer
+        self.schemes = schemes
+        self.prefix, self.suffix = _special_tokens(tokenizer)
+        self.capacity = max_length - len(self.prefix) - len(self.suffix)
+        if self.capacity < 1:
+            raise ValueError(f"max_length {max_length} leaves no room besides the special tokens")
+        if not 0 <= stride < self.capacity:
+            raise ValueError(f"stride (window overlap) {stride} must be in [0, {self.capacity})")
+        self.stride = stride
+
+    def words(self, document) -> list[tuple[int, int]]:
+        return self.segmenter.words(document.text, document.words)
+
+    def encode(self, documents, with_labels: bool = True) -> EncodedCorpus:
+        stats: Counter = Counter()
+        all_words = [self.words(d) for d in documents]
+        gold = {task: [] for task in self.schemes}
+        if with_labels:
+            for document, words in zip(documents, all_words):
+                for task in self.schemes:
+                    tags, misaligned = spans_to_tags(document.spans(task), words)
+                    gold[task].append(tags)
+                    stats[f"{task} spans"] += len(document.spans(task))
+                    stats[f"{task} spans with a boundary inside a word"] += len(misaligned)
+        pieces = self._subwords(documents, all_words, stats)
+        windows = []
+        for index, word_pieces in enumerate(pieces):
+            for start, end, owned in self._windows(word_pieces):
+                windows.append(self._window(index, word_pieces, start, end, owned,
+                                            {t: gold[t][index] for t in self.schemes} if with_labels else None))
+        stats["documents"] += len(documents)
+        stats["words"] += sum(len(w) for w in all_words)
+        stats["windows"] += len(windows)
+        return EncodedCorpus(list(documents), all_words, windows, gold, stats)
+
+    def _subwords(self, documents, all_words, stats) -> list[list[list[int]]]:
+        """Subword ids per word per document; a word the tokenizer drops becomes [UNK]."""
+        strings = []
+        for document, words in zip(documents, all_words):
+            row = []
+            for start, end in words:
+                original = document.text[start:end]
+                row.append(self.normalizer(original) or original)
+            strings.append(row)
+        nonempty = [row for row in strings if row]
+        batch = self.tokenizer(nonempty, is_split_into_words=True, add_special_tokens=False) if nonempty else None
+        pieces, row_number = [], 0
+        for row in strings:
+            if not row:
+                pieces.append([])
+                continue
+            ids, word_of = batch["input_ids"][row_number], batch.word_ids(row_number)
+            row_number += 1
+            per_word: list[list[int]] = [[] for _ in row]
+            for token_id, word in zip(ids, word_of):
+                if word is not None:
+                    per_word[word].append(token_id)
+            for word_ids in per_word:
+                if not word_ids:
+                    word_ids.append(self.tokenizer.unk_token_id)
+                    stats["words with no subword (fed as [UNK])"] += 1
+                if len(word_ids) > self.capacity:
+                    del word_ids[self.capacity:]
+                    stats["words longer than a window (subwords cut)"] += 1
+            pieces.append(per_word)
+        return pieces
+
+    def _windows(self, word_pieces) -> list[tuple[int, int, list[int]]]:
+        """(first word, end word, owned words) per window; windows overlap by ~stride subwords."""
+        if not word_pieces:
+            return []
+        lengths = [len(p) for p in word_pieces]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        spans = []
+        start = 0
+        while True:
+            end = start
+            while end < len(lengths) and offsets[end + 1] - offsets[start] <= self.capacity:
+                end += 1
+            spans.append((start, end))
+            if end == len(lengths):
+                break
+            # next window starts at the first word whose subwords lie within `stride` of this end
+            next_start = start + 1
+            while next_start < end and offsets[end] - offsets[next_start] > self.stride:
+                next_start += 1
+            start = max(next_start, start + 1) if next_start < end else end
+        owner = {}
+        for number, (start, end) in enumerate(spans):
+            for word in range(start, end):
+                context = min(offsets[word] - offsets[start], offsets[end] - offsets[word + 1])
+                if word not in owner or context > owner[word][0]:
+                    owner[word] = (context, number)
+        owned = [[] for _ in spans]
+        for word, (_, number) in sorted(owner.items()):
+            owned[number].append(word)
+        return [(start, end, owned[n]) for n, (start, end) in enumerate(spans) if owned[n]]
+
+    def _window(self, index, word_pieces, start, end, owned, tags) -> Window:
+        input_ids = list(self.prefix)
+        first_position = {}
+        for word in range(start, end):
+            first_position[word] = len(input_ids)
+            input_ids.extend(word_pieces[word])
+        input_ids.extend(self.suffix)
+        positions = [first_position[w] for w in owned]
+        window = Window(index, input_ids, positions, owned)
+        if tags is not None:
+            for task, scheme in self.schemes.items():
+                ids = [IGNORE_INDEX] * len(input_ids)
+                label2id = scheme.label2id
+                for word, position in zip(owned, positions):
+                    ids[position] = label2id[tags[task][word]]
+                window.labels[task] = ids
+        return window
+
+    def decode(self, corpus: EncodedCorpus, logits: dict[str, list]) -> dict[str, list[list[str]]]:
+        """Word tags per document per task from per-window logits (rows aligned with windows)."""
+        tags = {}
+        for task, scheme in self.schemes.items():
+            id2label = scheme.id2label
+            per_doc = [[None] * len(words) for words in corpus.words]
+            for window, row in zip(corpus.windows, logits[task]):
+                best = np.asarray(row)[window.positions].argmax(-1)
+                for word, label_id in zip(window.words, best):
+                    per_doc[window.document][word] = id2label[int(label_id)]
+            for number, doc_tags in enumerate(per_doc):
+                missing = [i for i, t in enumerate(doc_tags) if t is None]
+                if missing:
+                    raise RuntimeError(f"document {corpus.documents[number].id!r}: words {missing[:5]} got no prediction")
+            tags[task] = per_doc
+        return tags
+
+    def spans(self, corpus: EncodedCorpus, tags: dict[str, list[list[str]]]):
+        """Character spans per document per task from word tags."""
+        return {task: [tags_to_spans(doc_tags, words)[0] for doc_tags, words in zip(tags[task], corpus.words)]
+                for task in tags}
+
+
+def _special_tokens(tokenizer) -> tuple[list[int], list[int]]:
+    """The ids a tokenizer puts before and after a single sequence ([CLS] and [SEP] for BERT)."""
+    encoding = tokenizer(["x"], is_split_into_words=True, add_special_tokens=True)
+    ids, word_ids = encoding["input_ids"], encoding.word_ids()
+    content = [i for i, w in enumerate(word_ids) if w is not None]
+    return ids[: content[0]], ids[content[-1] + 1 :]
+
+
+class Collator:
+    """Pads a batch of windows: input ids with the tokenizer's pad id, labels with IGNORE_INDEX."""
+
+    def __init__(self, pad_token_id: int):
+        self.pad_token_id = pad_token_id
+
+    def __call__(self, examples: list[dict]):
+        import torch
+
+        longest = max(len(e["input_ids"]) for e in examples)
+        batch = {
+            "input_ids": torch.tensor([e["input_ids"] + [self.pad_token_id] * (longest - len(e["input_ids"])) for e in examples]),
+            "attention_mask": torch.tensor([[1] * len(e["input_ids"]) + [0] * (longest - len(e["input_ids"])) for e in examples]),
+        }
+        if "window_id" in examples[0]:
+            batch["window_id"] = torch.tensor([e["window_id"] for e in examples])
+        for key in examples[0]:
+            if key.startswith("labels_"):
+                batch[key] = torch.tensor([e[key] + [IGNORE_INDEX] * (longest - len(e[key])) for e in examples])
+        return batch

@@ -1,0 +1,68 @@
+"""CoNLL-style columns: `token TAG [TAG ...]`, a blank line between sentences.
+
+Each sentence becomes one `Document` whose text is its tokens joined by single spaces and whose
+`words` are the tokens, so the pipeline keeps the given tokenisation. Tag names are kept as they
+are in the data (ANERcorp's PERS, MISC, ...).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from arabic_ie.documents import Document, TASKS
+from arabic_ie.formats.base import FormatError, ReadReport, read_text
+from arabic_ie.labels import tags_to_spans
+
+
+def read_conll(path: Path, columns=("ner",)) -> tuple[list[Document], ReadReport]:
+    """`columns` names the task of each tag column after the token (ner, triggers)."""
+    path = Path(path)
+    columns = tuple(columns)
+    for task in columns:
+        if task not in TASKS:
+            raise ValueError(f"unknown CoNLL column task {task!r}; expected one of {TASKS}")
+    report = ReadReport()
+    documents: list[Document] = []
+    sentence: list[tuple[int, list[str]]] = []
+
+    def close() -> None:
+        if sentence:
+            documents.append(_sentence_document(path, sentence, columns, report))
+            sentence.clear()
+
+    for number, line in enumerate(read_text(path).split("\n"), 1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            close()
+            continue
+        fields = line.split()
+        if fields[0] == "-DOCSTART-":
+            report.skip("-DOCSTART- line", f"{path.name}:{number}")
+            close()
+            continue
+        if len(fields) != 1 + len(columns):
+            raise FormatError(path, f"expected a token and {len(columns)} tag column(s) {list(columns)}, got {len(fields)} field(s): {line!r}", number)
+        for tag in fields[1:]:
+            prefix, _, kind = tag.partition("-")
+            if not (tag == "O" or (prefix in ("B", "I") and kind)):
+                raise FormatError(path, f"malformed IOB2 tag {tag!r}", number)
+        sentence.append((number, fields))
+    close()
+    return documents, report
+
+
+def _sentence_document(path: Path, sentence, columns, report: ReadReport) -> Document:
+    words, offset = [], 0
+    for _, fields in sentence:
+        words.append((offset, offset + len(fields[0])))
+        offset += len(fields[0]) + 1
+    text = " ".join(fields[0] for _, fields in sentence)
+    first_line = sentence[0][0]
+    spans = {}
+    for column, task in enumerate(columns, 1):
+        task_spans, repaired = tags_to_spans([fields[column] for _, fields in sentence], words)
+        for index in repaired:
+            report.repair("I- tag without B- (started a span)", f"{path.name}:{sentence[index][0]}")
+        spans[task] = task_spans
+    return Document(id=f"{path.name}:{first_line}", text=text, entities=spans.get("ner", []),
+                    triggers=spans.get("triggers", []), words=words)

@@ -1,0 +1,89 @@
+"""One encoder, one token-classification head per task, losses summed with configurable weights.
+
+The encoder is any Hugging Face encoder loaded with `AutoModel.from_pretrained` (hub id or local
+folder), or a small BERT built from scratch for offline use (`model=tiny`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import AutoModel, BertConfig, BertModel
+
+from arabic_ie.labels import LabelScheme
+
+HEADS_FILE = "heads.safetensors"
+TAGGER_FILE = "tagger.json"
+
+
+class MultiHeadTagger(nn.Module):
+    """Encoder + a linear head per task; one forward pass serves every task (joint training)."""
+
+    def __init__(self, encoder, schemes: dict[str, LabelScheme], dropout: float, loss_weights: dict[str, float] | None = None):
+        super().__init__()
+        self.encoder = encoder
+        self.schemes = dict(schemes)
+        self.tasks = list(schemes)
+        self.dropout = nn.Dropout(dropout)
+        hidden = encoder.config.hidden_size
+        self.heads = nn.ModuleDict({task: nn.Linear(hidden, len(scheme)) for task, scheme in schemes.items()})
+        self.loss_weights = {task: float((loss_weights or {}).get(task, 1.0)) for task in self.tasks}
+        self.config = encoder.config  # Trainer reads a few attributes from model.config
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, window_id=None, **labels):
+        """`labels_<task>` tensors give the loss; `window_id` only travels with the batch."""
+        kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+        if token_type_ids is not None:
+            kwargs["token_type_ids"] = token_type_ids
+        hidden = self.dropout(self.encoder(**kwargs).last_hidden_state)
+        outputs, loss = {}, None
+        for task in self.tasks:
+            logits = self.heads[task](hidden)
+            outputs[f"logits_{task}"] = logits
+            task_labels = labels.get(f"labels_{task}")
+            if task_labels is not None:
+                task_loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(), task_labels.flatten(), ignore_index=-100)
+                weighted = self.loss_weights[task] * task_loss
+                loss = weighted if loss is None else loss + weighted
+        return {"loss": loss, **outputs} if loss is not None else outputs
+
+    def save(self, folder: str | Path, extra: dict | None = None) -> None:
+        """Encoder as a plain base model (config + safetensors), heads beside it, schemes in JSON."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.encoder.save_pretrained(folder)
+        save_file({name: t.detach().contiguous() for name, t in self.heads.state_dict().items()}, str(folder / HEADS_FILE))
+        meta = {"tasks": self.tasks, "schemes": {t: s.to_dict() for t, s in self.schemes.items()},
+                "loss_weights": self.loss_weights, **(extra or {})}
+        (folder / TAGGER_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: str | Path, dropout: float = 0.0) -> tuple["MultiHeadTagger", dict]:
+        folder = Path(folder)
+        meta = json.loads((folder / TAGGER_FILE).read_text(encoding="utf-8"))
+        encoder = AutoModel.from_pretrained(folder, dtype=torch.float32)
+        schemes = {t: LabelScheme.from_dict(d) for t, d in meta["schemes"].items()}
+        model = cls(encoder, schemes, dropout, meta.get("loss_weights"))
+        model.heads.load_state_dict(load_file(str(folder / HEADS_FILE)))
+        return model, meta
+
+
+def build_encoder(model_cfg, vocab_size: int, pad_token_id: int):
+    """The encoder of a model config: pretrained (`model.pretrained`) or built from scratch."""
+    if model_cfg.get("pretrained"):
+        # transformers 5 keeps a checkpoint's stored dtype unless told: train in float32
+        return AutoModel.from_pretrained(model_cfg.pretrained, dtype=torch.float32)
+    config = BertConfig(vocab_size=vocab_size, pad_token_id=pad_token_id, **dict(model_cfg.architecture))
+    return BertModel(config, add_pooling_layer=False)
+
+
+def describe(model_cfg) -> str:
+    if model_cfg.get("pretrained"):
+        return f"{model_cfg.name} ({model_cfg.pretrained})"
+    return f"{model_cfg.name} (BERT from scratch: {dict(model_cfg.architecture)})"
+
+

@@ -1,0 +1,221 @@
+"""Training and evaluation of a run: data -> words and windows -> MultiHeadTagger -> HF Trainer
+-> span metrics. Entry points (scripts/) only compose the config and call `train` / `evaluate_run`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import torch
+from omegaconf import OmegaConf
+from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+from transformers.trainer_utils import get_last_checkpoint
+
+from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
+from arabic_ie.config import training_arguments_kwargs
+from arabic_ie.data import load_corpus
+from arabic_ie.features import Collator, EncodedCorpus, Featurizer
+from arabic_ie.labels import LabelScheme
+from arabic_ie.metrics import markdown_table, span_scores, summary_table
+from arabic_ie.modeling import MultiHeadTagger, build_encoder, describe
+from arabic_ie.tokenization import load_tokenizer, train_wordpiece
+
+log = logging.getLogger(__name__)
+MODEL_DIR = "model"
+PACKAGES = ("arabic-ie", "torch", "transformers", "tokenizers", "datasets", "accelerate", "seqeval", "hydra-core", "omegaconf", "numpy")
+
+
+def library_versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def build_tokenizer(model_cfg, train_docs, segmenter, normalizer, saved: Path | None):
+    """A pretrained model's tokenizer, or (from scratch) a WordPiece vocabulary trained on the
+    training split's words as the model will see them; reused from `saved` when resuming."""
+    if model_cfg.get("pretrained"):
+        return load_tokenizer(model_cfg.pretrained)
+    if saved is not None and (saved / "tokenizer.json").is_file():
+        return load_tokenizer(str(saved))
+    words = (normalizer(d.text[s:e]) or d.text[s:e] for d in train_docs for s, e in segmenter.words(d.text, d.words))
+    return train_wordpiece(words, model_cfg.vocabulary.size, model_cfg.vocabulary.min_frequency)
+
+
+def decode_predictions(featurizer: Featurizer, corpus: EncodedCorpus, prediction) -> dict:
+    """Trainer predictions (one array per task, rows in the Trainer's order) -> word tags per task.
+
+    The last label array is `window_id` (see EncodedCorpus.examples): it restores window order.
+    """
+    predictions = prediction.predictions
+    if not isinstance(predictions, (tuple, list)):
+        predictions = (predictions,)
+    window_ids = np.asarray(prediction.label_ids[-1]).reshape(-1)
+    order = np.argsort(window_ids)
+    if not np.array_equal(window_ids[order], np.arange(len(corpus.windows))):
+        raise RuntimeError("evaluation predictions do not cover every window exactly once")
+    logits = {task: [p[i] for i in order] for task, p in zip(featurizer.schemes, predictions)}
+    return featurizer.decode(corpus, logits)
+
+
+def score(featurizer: Featurizer, corpus: EncodedCorpus, tags: dict) -> dict:
+    return {task: span_scores(corpus.gold_tags[task], tags[task], featurizer.schemes[task].types) for task in tags}
+
+
+@torch.inference_mode()
+def predict_logits(model: MultiHeadTagger, corpus: EncodedCorpus, pad_token_id: int, batch_size: int) -> dict:
+    """Logits per window per task; windows are batched by length so little padding is computed."""
+    model.eval()
+    order = sorted(range(len(corpus.windows)), key=lambda i: len(corpus.windows[i].input_ids))
+    collate = Collator(pad_token_id)
+    out = {task: [None] * len(corpus.windows) for task in model.tasks}
+    for begin in range(0, len(order), batch_size):
+        chunk = order[begin : begin + batch_size]
+        batch = collate([{"input_ids": corpus.windows[i].input_ids} for i in chunk])
+        outputs = model(**batch)
+        for task in model.tasks:
+            logits = outputs[f"logits_{task}"].float().numpy()
+            for row, i in enumerate(chunk):
+                out[task][i] = logits[row, : len(corpus.windows[i].input_ids)]
+    return out
+
+
+def segmentation_stats(encoded: dict[str, EncodedCorpus]) -> dict:
+    """How often gold span boundaries fall inside a word (pre-token), per split and task."""
+    stats = {}
+    for split, corpus in encoded.items():
+        stats[split] = {k: v for k, v in sorted(corpus.stats.items())}
+    return stats
+
+
+def train(cfg, run_dir: str | Path) -> dict:
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    set_seed(cfg.seed)
+    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
+    (run_dir / "versions.json").write_text(json.dumps(library_versions(), indent=2), encoding="utf-8")
+
+    corpus = load_corpus(cfg.data)
+    for split, report in corpus.reports.items():
+        log.info("%s: %d documents; %s", split, len(corpus.splits[split]), report.summary())
+    train_docs = corpus.splits["train"]
+    tasks = list(cfg.task.tasks)
+    schemes = {task: LabelScheme.from_documents(task, train_docs + corpus.splits.get("dev", []), corpus.types[task]) for task in tasks}
+    for task, scheme in schemes.items():
+        if not scheme.types:
+            raise ValueError(f"task {task!r}: the training data ({cfg.data.train}) has no {task} annotations")
+    (run_dir / "label_schemes.json").write_text(json.dumps({t: s.to_dict() for t, s in schemes.items()}, indent=2), encoding="utf-8")
+
+    normalizer = ArabicNormalizer(**cfg.model.normalizer)
+    segmenter = WordSegmenter.from_documents(train_docs, cfg.data.split_proclitics)
+    saved_model = run_dir / MODEL_DIR
+    tokenizer = build_tokenizer(cfg.model, train_docs, segmenter, normalizer, run_dir / "tokenizer")
+    tokenizer.save_pretrained(run_dir / "tokenizer")
+    featurizer = Featurizer(tokenizer, segmenter, normalizer, schemes, cfg.window.max_length, cfg.window.stride)
+    encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
+    data_report = {"read": {s: r.to_dict() for s, r in corpus.reports.items()}, "features": segmentation_stats(encoded)}
+    (run_dir / "data_report.json").write_text(json.dumps(data_report, indent=2, ensure_ascii=False), encoding="utf-8")
+    for split, stats in data_report["features"].items():
+        log.info("%s features: %s", split, stats)
+
+    encoder = build_encoder(cfg.model, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id)
+    model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights))
+    log.info("model: %s, %.1fM parameters, tasks %s", describe(cfg.model), sum(p.numel() for p in model.parameters()) / 1e6, tasks)
+
+    os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(run_dir / "tensorboard"))
+    args = TrainingArguments(
+        output_dir=str(run_dir / "checkpoints"),
+        seed=cfg.seed,
+        label_names=[f"labels_{t}" for t in tasks] + ["window_id"],
+        remove_unused_columns=False,  # our windows are plain dicts fed through our own collator
+        **training_arguments_kwargs(cfg.trainer),
+    )
+    dev = encoded.get("dev")
+
+    def compute_metrics(prediction) -> dict:
+        scores = score(featurizer, dev, decode_predictions(featurizer, dev, prediction))
+        metrics = {f"{task}_f1": s["default"]["micro"]["f1"] for task, s in scores.items()}
+        metrics["f1"] = float(np.mean(list(metrics.values())))
+        return metrics
+
+    callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev is not None and args.load_best_model_at_end else []
+    trainer = Trainer(
+        model=model,
+        args=args,
+        train_dataset=encoded["train"].examples(),
+        eval_dataset=dev.examples() if dev is not None else None,
+        data_collator=Collator(tokenizer.pad_token_id),
+        compute_metrics=compute_metrics if dev is not None else None,
+        callbacks=callbacks,
+    )
+    checkpoint = get_last_checkpoint(args.output_dir) if cfg.resume and Path(args.output_dir).is_dir() else None
+    if checkpoint:
+        log.info("resuming from %s", checkpoint)
+    trainer.train(resume_from_checkpoint=checkpoint)
+
+    tagger_meta = {
+        "normalizer": dict(cfg.model.normalizer),
+        "segmenter": segmenter.to_dict(),
+        "window": dict(cfg.window),
+        "model": describe(cfg.model),
+        "training_data": cfg.data.name,
+    }
+    model.save(saved_model, extra=tagger_meta)
+    tokenizer.save_pretrained(saved_model)
+
+    splits = ["dev"] + (["test"] if cfg.evaluate_test else [])
+    metrics = evaluate_encoded(model, featurizer, {s: encoded[s] for s in splits if s in encoded},
+                               tokenizer.pad_token_id, cfg.trainer.per_device_eval_batch_size)
+    write_metrics(metrics, run_dir)
+    return metrics
+
+
+def evaluate_encoded(model, featurizer, encoded: dict[str, EncodedCorpus], pad_token_id: int, batch_size: int) -> dict:
+    metrics = {}
+    for split, corpus in encoded.items():
+        logits = predict_logits(model, corpus, pad_token_id, batch_size)
+        metrics[split] = score(featurizer, corpus, featurizer.decode(corpus, logits))
+    return metrics
+
+
+def write_metrics(metrics: dict, run_dir: Path, name: str = "metrics") -> None:
+    (run_dir / f"{name}.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+    (run_dir / f"{name}.md").write_text(markdown_table(metrics), encoding="utf-8")
+    print("\nSpan-level scores (seqeval, micro average unless marked):\n" + summary_table(metrics))
+    print(f"Full per-type table: {run_dir / (name + '.md')}")
+
+
+def load_trained(run_dir: str | Path):
+    """The model, tokenizer and featurizer saved by `train` in RUN_DIR/model."""
+    folder = Path(run_dir) / MODEL_DIR
+    if not (folder / "tagger.json").is_file():
+        raise FileNotFoundError(f"{folder}: no trained model here (expected tagger.json written at the end of training)")
+    model, meta = MultiHeadTagger.load(folder)
+    tokenizer = load_tokenizer(str(folder))
+    featurizer = Featurizer(tokenizer, WordSegmenter.from_dict(meta["segmenter"]), ArabicNormalizer(**meta["normalizer"]),
+                            model.schemes, meta["window"]["max_length"], meta["window"]["stride"])
+    return model, tokenizer, featurizer
+
+
+def evaluate_run(run_dir: str | Path, data_cfg, splits=("dev", "test"), batch_size: int = 64, output_name: str | None = None) -> dict:
+    """Score a trained run on the splits of any data config; writes EVAL_NAME.json/.md in the run."""
+    model, tokenizer, featurizer = load_trained(run_dir)
+    corpus = load_corpus(data_cfg, splits=[s for s in splits if data_cfg.get(s)])
+    for task, scheme in model.schemes.items():
+        unknown = sorted({s.label for docs in corpus.splits.values() for d in docs for s in d.spans(task)} - set(scheme.types))
+        if unknown:
+            log.warning("%s: types %s are not in the model's scheme %s; they count as misses", task, unknown, list(scheme.types))
+    encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
+    metrics = evaluate_encoded(model, featurizer, encoded, tokenizer.pad_token_id, batch_size)
+    write_metrics(metrics, Path(run_dir), output_name or f"eval-{data_cfg.name}")
+    return metrics
