@@ -45,6 +45,11 @@ def bare(word: str) -> str:
     return DIACRITICS.sub("", word).replace(TATWEEL, "")
 
 
+def _is_contraction(clitic: str, rest: str) -> bool:
+    """ل + ال contracts to لل (للتفاوض): only the first ل is a proclitic."""
+    return clitic == "ل" and rest.startswith("ل") and len(rest) > 3
+
+
 @dataclass
 class WordSegmenter:
     """Splits text into words with offsets; optionally splits proclitics into their own words.
@@ -80,9 +85,12 @@ class WordSegmenter:
             after = position + 1
             while after < len(word) and DIACRITICS.fullmatch(word[after]):
                 after += 1
-            if not self._is_stem(bare(word[after:]), word[position], previous):
+            rest = bare(word[after:])
+            if not self._is_stem(rest, word[position], previous):
                 break
             cuts.append(after - position)
+            if _is_contraction(word[position], rest):
+                break  # the second ل of لل is the article's: it stays with the stem
             previous, position = word[position], after
         return cuts
 
@@ -91,8 +99,8 @@ class WordSegmenter:
             return False
         if rest.startswith(DEFINITE_ARTICLE) and len(rest) > len(DEFINITE_ARTICLE) + 1:
             return True
-        if clitic == "ل" and rest[0] == "ل" and len(rest) > 3:
-            return True  # ل + ال contracts to لل: only the first ل is split
+        if _is_contraction(clitic, rest):
+            return True
         if rest in self.lexicon:
             return True
         return rest[0] in PROCLITICS and previous is None and self._is_stem(rest[1:], rest[0], clitic)

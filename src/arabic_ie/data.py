@@ -46,3 +46,36 @@ def load_corpus(data_cfg, splits=SPLITS) -> Corpus:
         types["ner"] = types["ner"] or entity_types
         types["triggers"] = types["triggers"] or event_types
     return Corpus(loaded, types, reports)
+
+
+def corpus_statistics(corpus: Corpus, segmenter=None) -> str:
+    """A Markdown table of documents, words and spans per type and split (for data cards).
+
+    With a segmenter, also counts the gold spans whose boundaries fall inside one of its words
+    (those cannot be tagged exactly and are widened to word boundaries in training).
+    """
+    from collections import Counter
+
+    from arabic_ie.labels import spans_to_tags
+
+    splits = list(corpus.splits)
+    rows = {split: Counter() for split in splits}
+    for split, documents in corpus.splits.items():
+        for document in documents:
+            rows[split]["documents"] += 1
+            rows[split]["words (whitespace)"] += len(document.text.split())
+            for task in TASKS:
+                for span in document.spans(task):
+                    rows[split][f"{task}: {span.label}"] += 1
+                if segmenter is not None:
+                    _, misaligned = spans_to_tags(document.spans(task), segmenter.words(document.text, document.words))
+                    rows[split][f"{task} spans with a boundary inside a word"] += len(misaligned)
+    keys = ["documents", "words (whitespace)"]
+    for task in TASKS:
+        types = corpus.types.get(task) or sorted({k.split(": ", 1)[1] for r in rows.values() for k in r if k.startswith(f"{task}: ")})
+        keys += [f"{task}: {t}" for t in types]
+    if segmenter is not None:
+        keys += [f"{task} spans with a boundary inside a word" for task in TASKS]
+    lines = ["| | " + " | ".join(splits) + " |", "|---|" + "---:|" * len(splits)]
+    lines += [f"| {key} | " + " | ".join(str(rows[s][key]) for s in splits) + " |" for key in keys]
+    return "\n".join(lines) + "\n"

@@ -71,11 +71,11 @@ def spans_to_tags(spans, words) -> tuple[list[str], list[Span]]:
         if first >= len(words) or words[first][0] >= span.end:
             misaligned.append(span)  # covers no word at all (only whitespace or punctuation)
             continue
-        if words[first][0] != span.start or words[last][1] != span.end:
-            misaligned.append(span)
         if any(tags[i] != OUTSIDE for i in range(first, last + 1)):
             misaligned.append(span)  # two spans share a word: the later one is dropped
             continue
+        if words[first][0] != span.start or words[last][1] != span.end:
+            misaligned.append(span)
         tags[first] = f"B-{span.label}"
         for i in range(first + 1, last + 1):
             tags[i] = f"I-{span.label}"

@@ -30,6 +30,8 @@ def span_scores(gold: list[list[str]], predicted: list[list[str]], types=()) -> 
         zero = {"precision": 0.0, "recall": 0.0, "f1-score": 0.0}
         # seqeval's macro average: over the types present in the gold or the predicted tags
         micro, macro = report.get("micro avg", zero), report.get("macro avg", zero)
+        if not any(k not in ("micro avg", "macro avg", "weighted avg") for k in report):
+            micro = macro = zero  # no span in gold or prediction: seqeval's averages would be NaN
         result[mode] = {
             "micro": {"precision": float(micro["precision"]), "recall": float(micro["recall"]), "f1": float(micro["f1-score"])},
             "macro": {"precision": float(macro["precision"]), "recall": float(macro["recall"]), "f1": float(macro["f1-score"])},

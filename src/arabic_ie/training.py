@@ -207,8 +207,8 @@ def load_trained(run_dir: str | Path):
     return model, tokenizer, featurizer
 
 
-def evaluate_run(run_dir: str | Path, data_cfg, splits=("dev", "test"), batch_size: int = 64, output_name: str | None = None) -> dict:
-    """Score a trained run on the splits of any data config; writes EVAL_NAME.json/.md in the run."""
+def evaluate_run(run_dir: str | Path, data_cfg, splits=("dev", "test"), batch_size: int = 64, output_dir: str | Path | None = None) -> dict:
+    """Score a trained run on the splits of any data config; writes metrics.json/.md to `output_dir`."""
     model, tokenizer, featurizer = load_trained(run_dir)
     corpus = load_corpus(data_cfg, splits=[s for s in splits if data_cfg.get(s)])
     for task, scheme in model.schemes.items():
@@ -217,5 +217,7 @@ def evaluate_run(run_dir: str | Path, data_cfg, splits=("dev", "test"), batch_si
             log.warning("%s: types %s are not in the model's scheme %s; they count as misses", task, unknown, list(scheme.types))
     encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
     metrics = evaluate_encoded(model, featurizer, encoded, tokenizer.pad_token_id, batch_size)
-    write_metrics(metrics, Path(run_dir), output_name or f"eval-{data_cfg.name}")
+    output_dir = Path(output_dir or run_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    write_metrics(metrics, output_dir)
     return metrics

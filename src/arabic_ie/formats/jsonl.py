@@ -49,7 +49,7 @@ def _spans(path, number, record, key, allowed) -> list[Span]:
         except (KeyError, TypeError, ValueError):
             raise FormatError(path, f"each of {key!r} needs integer 'start', 'end' and a 'label': {item!r}", number) from None
         if allowed is not None and span.label not in allowed:
-            raise FormatError(path, f"unknown {key[:-1] if key == 'entities' else 'trigger'} type {span.label!r}; expected one of {sorted(allowed)}", number)
+            raise FormatError(path, f"unknown {'entity' if key == 'entities' else 'trigger'} type {span.label!r}; expected one of {sorted(allowed)}", number)
         if "text" in item and 0 <= span.start <= span.end <= len(record["text"]) and record["text"][span.start:span.end] != item["text"]:
             raise FormatError(path, f"span text {item['text']!r} does not match the text at [{span.start}, {span.end}): {record['text'][span.start:span.end]!r}", number)
         spans.append(span)

@@ -1,0 +1,77 @@
+"""Shared fixtures: the repository root, the shipped sample data, and a helper that writes a small
+BRAT folder (NAME.txt / NAME.ann pairs plus an annotation.conf) into tmp_path."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+ANERCORP_TRAIN = REPO_ROOT.parent / "shared" / "data" / "anercorp" / "train.txt"
+
+# The package lives under src/ and is not necessarily installed into the venv: make it importable.
+if str(REPO_ROOT / "src") not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT / "src"))
+
+# A reduced annotation.conf in the project's scheme (two entity types, two event types, plus the
+# empty [relations] / [attributes] sections BRAT expects).
+SMALL_CONF = """\
+# test scheme
+[entities]
+PER
+LOC
+
+[relations]
+
+[events]
+ATTACK
+KILL
+
+[attributes]
+"""
+
+
+def write_brat_folder(folder: Path, files: dict[str, str | bytes], conf: str | None = SMALL_CONF) -> Path:
+    """Create `folder` with each `files` entry (name -> str written as UTF-8 bytes exactly, or raw
+    bytes) and, unless `conf` is None, an annotation.conf. Returns the folder."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if conf is not None:
+        (folder / "annotation.conf").write_bytes(conf.encode("utf-8"))
+    for name, content in files.items():
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT
+
+
+@pytest.fixture
+def brat_folder(tmp_path):
+    """Factory: brat_folder({"a.txt": ..., "a.ann": ...}, conf=SMALL_CONF) -> tmp_path/"brat"."""
+
+    def make(files: dict[str, str | bytes], conf: str | None = SMALL_CONF, name: str = "brat") -> Path:
+        return write_brat_folder(tmp_path / name, files, conf)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sample_splits():
+    """The shipped sample data read with the BRAT reader: {split: (documents, report)}."""
+    from arabic_ie.formats import read_brat
+
+    return {split: read_brat(SAMPLE_DIR / split) for split in ("train", "dev", "test")}
+
+
+@pytest.fixture(scope="session")
+def anercorp_train() -> Path:
+    if not ANERCORP_TRAIN.is_file():
+        pytest.skip(f"ANERcorp train file not present at {ANERCORP_TRAIN}")
+    return ANERCORP_TRAIN

@@ -1,0 +1,177 @@
+"""End-to-end: Hydra config composition, a short training run and its run directory, evaluation
+of the saved model, resuming, and loading an encoder through `model=local`."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from hydra import compose, initialize_config_dir
+from transformers import BertConfig, BertModel
+
+from conftest import REPO_ROOT
+
+os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from arabic_ie.config import register_configs  # noqa: E402
+from arabic_ie.formats import read_brat  # noqa: E402
+from arabic_ie.tokenization import train_wordpiece  # noqa: E402
+from arabic_ie.training import evaluate_run, train  # noqa: E402
+
+# A very small encoder and a few steps: the point is the plumbing, not the scores.
+SMALL_TINY = [
+    "model.architecture.hidden_size=32",
+    "model.architecture.num_hidden_layers=1",
+    "model.architecture.num_attention_heads=2",
+    "model.architecture.intermediate_size=64",
+]
+FEW_STEPS = [
+    "trainer.max_steps=4",
+    "trainer.eval_strategy=steps",
+    "trainer.save_strategy=steps",
+    "trainer.eval_steps=2",
+    "trainer.save_steps=2",
+    "trainer.logging_steps=1",
+    "trainer.disable_tqdm=true",
+    "trainer.report_to=[tensorboard]",
+    "window.max_length=64",
+    "window.stride=16",
+]
+FAST = SMALL_TINY + FEW_STEPS
+
+
+def config(*overrides):
+    register_configs()
+    with initialize_config_dir(config_dir=str(REPO_ROOT / "configs"), version_base="1.3"):
+        return compose("train", overrides=list(overrides))
+
+
+def test_default_config_is_sample_joint_tiny_with_top_level_seed():
+    cfg = config()
+    assert (cfg.data.name, cfg.task.name, cfg.model.name) == ("sample", "joint", "tiny")
+    assert list(cfg.task.tasks) == ["ner", "triggers"]
+    assert cfg.seed == 42 and config("seed=3").seed == 3
+    # the model's learning rate and the data's epochs reach the TrainingArguments config
+    assert cfg.trainer.learning_rate == pytest.approx(1e-3)
+    assert cfg.trainer.num_train_epochs == 40
+    assert config("data=anercorp").trainer.num_train_epochs == 6
+
+
+def test_any_training_argument_can_be_overridden_and_typos_are_refused():
+    assert config("trainer.max_steps=20").trainer.max_steps == 20
+    assert config("trainer.adam_beta2=0.98").trainer.adam_beta2 == 0.98
+    with pytest.raises(Exception, match="max_stepz"):
+        config("trainer.max_stepz=20")
+
+
+def test_model_configs_point_at_the_hub_models():
+    expected = {
+        "arabertv02": "aubmindlab/bert-base-arabertv02",
+        "camelbert_msa": "CAMeL-Lab/bert-base-arabic-camelbert-msa",
+        "camelbert_mix": "CAMeL-Lab/bert-base-arabic-camelbert-mix",
+        "marbert": "UBC-NLP/MARBERT",
+        "mbert": "bert-base-multilingual-cased",
+    }
+    for name, hub_id in expected.items():
+        cfg = config(f"model={name}")
+        assert cfg.model.pretrained == hub_id and cfg.trainer.learning_rate == pytest.approx(5e-5)
+    assert config("model=local", "model.path=/some/folder").model.pretrained == "/some/folder"
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("run")
+    metrics = train(config(*FAST), run_dir)
+    return run_dir, metrics
+
+
+def test_training_writes_a_complete_run_directory(trained_run):
+    run_dir, metrics = trained_run
+    for name in ["config.yaml", "versions.json", "label_schemes.json", "data_report.json", "metrics.json", "metrics.md",
+                 "model/tagger.json", "model/heads.safetensors", "model/model.safetensors", "model/config.json",
+                 "model/tokenizer.json", "checkpoints/checkpoint-2", "checkpoints/checkpoint-4"]:
+        assert (run_dir / name).exists(), name
+    assert any((run_dir / "tensorboard").rglob("events.out.tfevents*"))
+    assert not list(run_dir.rglob("*.bin")) or all(p.name == "training_args.bin" for p in run_dir.rglob("*.bin"))
+    versions = json.loads((run_dir / "versions.json").read_text())
+    assert versions["transformers"].startswith("5.") and versions["torch"]
+    schemes = json.loads((run_dir / "label_schemes.json").read_text())
+    assert schemes["ner"]["types"] == ["PER", "ORG", "LOC", "DATE"]
+    assert schemes["triggers"]["labels"][:3] == ["O", "B-ATTACK", "I-ATTACK"] and len(schemes["triggers"]["labels"]) == 25
+    report = json.loads((run_dir / "data_report.json").read_text())
+    assert report["features"]["train"]["ner spans with a boundary inside a word"] == 0
+    assert report["features"]["dev"]["documents"] == 6
+
+    on_disk = json.loads((run_dir / "metrics.json").read_text())
+    assert on_disk == json.loads(json.dumps(metrics))
+    assert set(on_disk) == {"dev", "test"}
+    for split in on_disk.values():
+        assert set(split) == {"ner", "triggers"}
+        for task in split.values():
+            assert set(task) == {"strict", "default"}
+            for mode in task.values():
+                assert set(mode) == {"micro", "macro", "per_type"}
+                assert set(mode["micro"]) == {"precision", "recall", "f1"}
+                assert 0.0 <= mode["micro"]["f1"] <= 1.0
+    assert on_disk["dev"]["ner"]["default"]["per_type"]["LOC"]["support"] == 60
+    assert on_disk["test"]["triggers"]["strict"]["per_type"]["ATTACK"]["support"] == 28
+    assert "| dev | ner | strict | **micro** |" in (run_dir / "metrics.md").read_text()
+
+
+def test_evaluating_the_saved_model_reproduces_the_training_metrics(trained_run, tmp_path):
+    run_dir, metrics = trained_run
+    again = evaluate_run(run_dir, config().data, ["dev", "test"], batch_size=3, output_dir=tmp_path)
+    assert again == metrics
+    assert json.loads((tmp_path / "metrics.json").read_text()) == json.loads(json.dumps(metrics))
+
+
+def test_training_resumes_from_the_last_checkpoint(tmp_path, caplog):
+    first = [o for o in FAST if not o.startswith("trainer.max_steps")] + ["trainer.max_steps=2"]
+    train(config(*first, "task=ner"), tmp_path)
+    assert (tmp_path / "checkpoints" / "checkpoint-2").is_dir()
+    with caplog.at_level(logging.INFO, logger="arabic_ie.training"):
+        train(config(*FAST, "task=ner"), tmp_path)
+    assert f"resuming from {tmp_path / 'checkpoints' / 'checkpoint-2'}" in caplog.text
+    state = json.loads((tmp_path / "checkpoints" / "checkpoint-4" / "trainer_state.json").read_text())
+    assert state["global_step"] == 4
+
+
+def test_model_local_loads_an_encoder_folder_saved_by_the_project(tmp_path):
+    documents, _ = read_brat(REPO_ROOT / "data" / "sample" / "train")
+    tokenizer = train_wordpiece((w for d in documents for w in d.text.split()), vocab_size=500, min_frequency=2)
+    encoder = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=24, num_hidden_layers=1, num_attention_heads=2,
+                                   intermediate_size=48, pad_token_id=tokenizer.pad_token_id), add_pooling_layer=False)
+    folder = tmp_path / "encoder"
+    encoder.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    run_dir = tmp_path / "run"
+    train(config(*FEW_STEPS, "model=local", f"model.path={folder}", "task=triggers"), run_dir)
+    saved = json.loads((run_dir / "model" / "config.json").read_text())
+    assert saved["hidden_size"] == 24 and saved["vocab_size"] == len(tokenizer)
+    assert json.loads((run_dir / "model" / "tokenizer.json").read_text())["model"]["vocab"] == \
+        json.loads((folder / "tokenizer.json").read_text())["model"]["vocab"]
+    assert list(json.loads((run_dir / "label_schemes.json").read_text())) == ["triggers"]
+
+
+def test_train_script_runs_through_hydra_and_prints_the_table(tmp_path):
+    run_dir = tmp_path / "script-run"
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "train.py"), *FAST, "task=ner", f"hydra.run.dir={run_dir}"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "| dev | ner |" in result.stdout and "| test | ner |" in result.stdout
+    assert (run_dir / ".hydra" / "config.yaml").is_file() and (run_dir / "metrics.json").is_file()
+
+
+def test_train_script_reports_a_misspelt_trainer_field(tmp_path):
+    result = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "scripts" / "train.py"), "trainer.max_stepz=3", f"hydra.run.dir={tmp_path}"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode != 0 and "max_stepz" in result.stderr
