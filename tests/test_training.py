@@ -19,7 +19,9 @@ os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from arabic_ie.config import register_configs  # noqa: E402
-from arabic_ie.formats import read_brat  # noqa: E402
+from arabic_ie.formats import read_brat, read_jsonl  # noqa: E402
+from arabic_ie.labels import tags_to_spans  # noqa: E402
+from arabic_ie.metrics import span_scores  # noqa: E402
 from arabic_ie.tokenization import train_wordpiece  # noqa: E402
 from arabic_ie.training import evaluate_run, train  # noqa: E402
 
@@ -121,6 +123,21 @@ def test_training_writes_a_complete_run_directory(trained_run):
     assert on_disk["dev"]["ner"]["default"]["per_type"]["LOC"]["support"] == 60
     assert on_disk["test"]["triggers"]["strict"]["per_type"]["ATTACK"]["support"] == 28
     assert "| dev | ner | strict | **micro** |" in (run_dir / "metrics.md").read_text()
+
+
+def test_training_writes_predictions_that_rescore_to_the_metrics(trained_run):
+    run_dir, metrics = trained_run
+    predicted, _ = read_jsonl(run_dir / "predictions" / "test.jsonl")
+    gold, _ = read_brat(REPO_ROOT / "data" / "sample" / "test")
+    assert [d.id for d in predicted] == [d.id for d in gold] and [d.text for d in predicted] == [d.text for d in gold]
+    records = [json.loads(line) for line in (run_dir / "predictions" / "test.tags.jsonl").read_text().splitlines()]
+    for task in ("ner", "triggers"):
+        rescored = span_scores([r["gold"][task] for r in records], [r["predicted"][task] for r in records])
+        assert rescored["strict"]["micro"] == metrics["test"][task]["strict"]["micro"]
+    # predicted spans are the decoded word tags (conlleval decoding) on the recorded words
+    first = records[0]
+    spans, _ = tags_to_spans(first["predicted"]["ner"], [tuple(w) for w in first["words"]])
+    assert spans == sorted(predicted[0].entities)
 
 
 def test_evaluating_the_saved_model_reproduces_the_training_metrics(trained_run, tmp_path):

@@ -20,6 +20,8 @@ from transformers.trainer_utils import get_last_checkpoint
 from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
 from arabic_ie.config import training_arguments_kwargs
 from arabic_ie.data import load_corpus
+from arabic_ie.documents import Document
+from arabic_ie.formats import write_jsonl
 from arabic_ie.features import Collator, EncodedCorpus, Featurizer
 from arabic_ie.labels import LabelScheme
 from arabic_ie.metrics import markdown_table, span_scores, summary_table
@@ -28,6 +30,7 @@ from arabic_ie.tokenization import load_tokenizer, train_wordpiece
 
 log = logging.getLogger(__name__)
 MODEL_DIR = "model"
+PREDICTIONS_DIR = "predictions"
 PACKAGES = ("arabic-ie", "torch", "transformers", "tokenizers", "datasets", "accelerate", "seqeval", "hydra-core", "omegaconf", "numpy")
 
 
@@ -175,17 +178,36 @@ def train(cfg, run_dir: str | Path) -> dict:
 
     splits = ["dev"] + (["test"] if cfg.evaluate_test else [])
     metrics = evaluate_encoded(model, featurizer, {s: encoded[s] for s in splits if s in encoded},
-                               tokenizer.pad_token_id, cfg.trainer.per_device_eval_batch_size)
+                               tokenizer.pad_token_id, cfg.trainer.per_device_eval_batch_size, run_dir)
     write_metrics(metrics, run_dir)
     return metrics
 
 
-def evaluate_encoded(model, featurizer, encoded: dict[str, EncodedCorpus], pad_token_id: int, batch_size: int) -> dict:
+def evaluate_encoded(model, featurizer, encoded: dict[str, EncodedCorpus], pad_token_id: int, batch_size: int,
+                     output_dir: Path | None = None) -> dict:
+    """Scores per split; with `output_dir`, also writes the predictions of each split there."""
     metrics = {}
     for split, corpus in encoded.items():
-        logits = predict_logits(model, corpus, pad_token_id, batch_size)
-        metrics[split] = score(featurizer, corpus, featurizer.decode(corpus, logits))
+        tags = featurizer.decode(corpus, predict_logits(model, corpus, pad_token_id, batch_size))
+        metrics[split] = score(featurizer, corpus, tags)
+        if output_dir is not None:
+            write_predictions(featurizer, corpus, tags, Path(output_dir) / PREDICTIONS_DIR, split)
     return metrics
+
+
+def write_predictions(featurizer: Featurizer, corpus: EncodedCorpus, tags: dict, folder: Path, split: str) -> None:
+    """SPLIT.jsonl: predicted spans as JSONL documents (readable by the JSONL reader);
+    SPLIT.tags.jsonl: per document, the words and the gold and predicted IOB2 tags per task."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spans = featurizer.spans(corpus, tags)
+    predicted = [Document(d.id, d.text, spans.get("ner", [[]] * len(corpus.documents))[i], spans.get("triggers", [[]] * len(corpus.documents))[i])
+                 for i, d in enumerate(corpus.documents)]
+    write_jsonl(predicted, folder / f"{split}.jsonl")
+    with open(folder / f"{split}.tags.jsonl", "w", encoding="utf-8") as out:
+        for i, document in enumerate(corpus.documents):
+            record = {"id": document.id, "words": corpus.words[i],
+                      "gold": {t: corpus.gold_tags[t][i] for t in tags}, "predicted": {t: tags[t][i] for t in tags}}
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def write_metrics(metrics: dict, run_dir: Path, name: str = "metrics") -> None:
@@ -216,8 +238,8 @@ def evaluate_run(run_dir: str | Path, data_cfg, splits=("dev", "test"), batch_si
         if unknown:
             log.warning("%s: types %s are not in the model's scheme %s; they count as misses", task, unknown, list(scheme.types))
     encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
-    metrics = evaluate_encoded(model, featurizer, encoded, tokenizer.pad_token_id, batch_size)
     output_dir = Path(output_dir or run_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
+    metrics = evaluate_encoded(model, featurizer, encoded, tokenizer.pad_token_id, batch_size, output_dir)
     write_metrics(metrics, output_dir)
     return metrics
