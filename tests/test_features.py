@@ -602,3 +602,18 @@ def test_stride_zero_gives_disjoint_windows(tokenizer):
     feat = featurizer(tokenizer, max_length=12, stride=0)
     corpus = feat.encode([make_doc(words)], with_labels=False)
     assert [w.words for w in corpus.windows] == [list(range(0, 10)), list(range(10, 20)), list(range(20, 30))]
+
+
+def test_wordpiece_training_is_reproducible():
+    """The plain tokenizers trainer gives a different vocabulary on almost every call on this data
+    (huggingface/tokenizers#1794); train_wordpiece must not."""
+    from arabic_ie.formats import read_brat
+
+    documents, _ = read_brat(Path(__file__).resolve().parents[1] / "data" / "sample" / "train")
+    words = [w for d in documents for w in d.text.split()]
+    vocabularies = {tuple(sorted(train_wordpiece(words, 16000, 2).get_vocab().items())) for _ in range(4)}
+    assert len(vocabularies) == 1
+    (vocabulary,) = vocabularies
+    tokenizer = train_wordpiece(words, 16000, 2)
+    assert tokenizer.all_special_tokens and all(not t.startswith("##") for t in tokenizer.all_special_tokens)
+    assert "##ت" in dict(vocabulary)
