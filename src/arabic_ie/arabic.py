@@ -115,8 +115,7 @@ class WordSegmenter:
                 for start, end in (document.words or [m.span() for m in WORD.finditer(document.text)]):
                     lexicon.add(bare(document.text[start:end]))
                 for span in document.entities + document.triggers:
-                    first = span.text_in(document.text).split()[0] if span.text_in(document.text).split() else ""
-                    lexicon.add(bare(first))
+                    lexicon.add(bare(span.text_in(document.text).split()[0]))
         return cls(split_proclitics=split_proclitics, lexicon=lexicon, min_stem_length=min_stem_length)
 
     def to_dict(self) -> dict:

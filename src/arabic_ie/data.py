@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from arabic_ie.documents import TASKS, Document
 from arabic_ie.formats import ReadReport, read_annotation_conf, read_documents
 from arabic_ie.formats.brat import find_annotation_conf
+from arabic_ie.labels import spans_to_tags
 
 SPLITS = ("train", "dev", "test")
 
@@ -54,10 +56,6 @@ def corpus_statistics(corpus: Corpus, segmenter=None) -> str:
     With a segmenter, also counts the gold spans whose boundaries fall inside one of its words
     (those cannot be tagged exactly and are widened to word boundaries in training).
     """
-    from collections import Counter
-
-    from arabic_ie.labels import spans_to_tags
-
     splits = list(corpus.splits)
     rows = {split: Counter() for split in splits}
     for split, documents in corpus.splits.items():

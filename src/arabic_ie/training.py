@@ -20,6 +20,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
 from arabic_ie.config import training_arguments_kwargs
 from arabic_ie.data import load_corpus
+from arabic_ie.distributed import is_main_process
 from arabic_ie.documents import Document
 from arabic_ie.formats import write_jsonl
 from arabic_ie.features import Collator, EncodedCorpus, Featurizer
@@ -93,20 +94,16 @@ def predict_logits(model: MultiHeadTagger, corpus: EncodedCorpus, pad_token_id: 
     return out
 
 
-def segmentation_stats(encoded: dict[str, EncodedCorpus]) -> dict:
-    """How often gold span boundaries fall inside a word (pre-token), per split and task."""
-    stats = {}
-    for split, corpus in encoded.items():
-        stats[split] = {k: v for k, v in sorted(corpus.stats.items())}
-    return stats
-
-
 def train(cfg, run_dir: str | Path) -> dict:
+    """Train and evaluate a run in `run_dir`. Under a data-parallel launch (torchrun, accelerate
+    launch) every process calls this with the same `run_dir`; only the main process writes files."""
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
+    main = is_main_process()
     set_seed(cfg.seed)
-    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
-    (run_dir / "versions.json").write_text(json.dumps(library_versions(), indent=2), encoding="utf-8")
+    if main:
+        (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
+        (run_dir / "versions.json").write_text(json.dumps(library_versions(), indent=2), encoding="utf-8")
 
     corpus = load_corpus(cfg.data)
     for split, report in corpus.reports.items():
@@ -117,24 +114,10 @@ def train(cfg, run_dir: str | Path) -> dict:
     for task, scheme in schemes.items():
         if not scheme.types:
             raise ValueError(f"task {task!r}: the training data ({cfg.data.train}) has no {task} annotations")
-    (run_dir / "label_schemes.json").write_text(json.dumps({t: s.to_dict() for t, s in schemes.items()}, indent=2), encoding="utf-8")
+    if main:
+        (run_dir / "label_schemes.json").write_text(json.dumps({t: s.to_dict() for t, s in schemes.items()}, indent=2), encoding="utf-8")
 
-    normalizer = ArabicNormalizer(**cfg.model.normalizer)
-    segmenter = WordSegmenter.from_documents(train_docs, cfg.data.split_proclitics)
-    saved_model = run_dir / MODEL_DIR
-    tokenizer = build_tokenizer(cfg.model, train_docs, segmenter, normalizer, run_dir / "tokenizer")
-    tokenizer.save_pretrained(run_dir / "tokenizer")
-    featurizer = Featurizer(tokenizer, segmenter, normalizer, schemes, cfg.window.max_length, cfg.window.stride)
-    encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
-    data_report = {"read": {s: r.to_dict() for s, r in corpus.reports.items()}, "features": segmentation_stats(encoded)}
-    (run_dir / "data_report.json").write_text(json.dumps(data_report, indent=2, ensure_ascii=False), encoding="utf-8")
-    for split, stats in data_report["features"].items():
-        log.info("%s features: %s", split, stats)
-
-    encoder = build_encoder(cfg.model, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id)
-    model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights))
-    log.info("model: %s, %.1fM parameters, tasks %s", describe(cfg.model), sum(p.numel() for p in model.parameters()) / 1e6, tasks)
-
+    # TrainingArguments set up the process group of a data-parallel launch (needed just below)
     os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(run_dir / "tensorboard"))
     args = TrainingArguments(
         output_dir=str(run_dir / "checkpoints"),
@@ -143,6 +126,27 @@ def train(cfg, run_dir: str | Path) -> dict:
         remove_unused_columns=False,  # our windows are plain dicts fed through our own collator
         **training_arguments_kwargs(cfg.trainer),
     )
+
+    normalizer = ArabicNormalizer(**cfg.model.normalizer)
+    segmenter = WordSegmenter.from_documents(train_docs, cfg.data.split_proclitics)
+    saved_model = run_dir / MODEL_DIR
+    # the main process trains (or reuses) and saves the vocabulary first; the others load that one
+    with args.main_process_first(local=False, desc="tokenizer"):
+        tokenizer = build_tokenizer(cfg.model, train_docs, segmenter, normalizer, run_dir / "tokenizer")
+        if main:
+            tokenizer.save_pretrained(run_dir / "tokenizer")
+    featurizer = Featurizer(tokenizer, segmenter, normalizer, schemes, cfg.window.max_length, cfg.window.stride)
+    encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
+    data_report = {"read": {s: r.to_dict() for s, r in corpus.reports.items()}, "features": {split: dict(sorted(c.stats.items())) for split, c in encoded.items()}}
+    if main:
+        (run_dir / "data_report.json").write_text(json.dumps(data_report, indent=2, ensure_ascii=False), encoding="utf-8")
+    for split, stats in data_report["features"].items():
+        log.info("%s features: %s", split, stats)
+
+    encoder = build_encoder(cfg.model, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id)
+    model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights))
+    log.info("model: %s, %.1fM parameters, tasks %s", describe(cfg.model), sum(p.numel() for p in model.parameters()) / 1e6, tasks)
+
     dev = encoded.get("dev")
 
     def compute_metrics(prediction) -> dict:
@@ -165,6 +169,12 @@ def train(cfg, run_dir: str | Path) -> dict:
     if checkpoint:
         log.info("resuming from %s", checkpoint)
     trainer.train(resume_from_checkpoint=checkpoint)
+    trainer.save_state()  # checkpoints/trainer_state.json: the whole log history (main process only)
+
+    if not trainer.is_world_process_zero():
+        # the main process saves the model, evaluates and writes the metrics; the others wait for it
+        trainer.accelerator.wait_for_everyone()
+        return json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
 
     tagger_meta = {
         "normalizer": dict(cfg.model.normalizer),
@@ -180,6 +190,8 @@ def train(cfg, run_dir: str | Path) -> dict:
     metrics = evaluate_encoded(model, featurizer, {s: encoded[s] for s in splits if s in encoded},
                                tokenizer.pad_token_id, cfg.trainer.per_device_eval_batch_size, run_dir)
     write_metrics(metrics, run_dir)
+    if args.world_size > 1:
+        trainer.accelerator.wait_for_everyone()
     return metrics
 
 
