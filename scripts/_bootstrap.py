@@ -11,5 +11,7 @@ if str(ROOT / "src") not in sys.path:  # lets the scripts run from a checkout wi
 CONFIG_DIR = str(ROOT / "configs")
 
 from arabic_ie.config import register_configs  # noqa: E402
+from arabic_ie.distributed import register_resolvers  # noqa: E402
 
 register_configs()
+register_resolvers()  # ${launch_time:...}: one run directory for all data-parallel processes
