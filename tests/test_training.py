@@ -19,7 +19,8 @@ os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from arabic_ie.config import register_configs  # noqa: E402
-from arabic_ie.formats import read_brat, read_jsonl  # noqa: E402
+from arabic_ie.documents import Span  # noqa: E402
+from arabic_ie.formats import read_brat, read_jsonl, write_jsonl  # noqa: E402
 from arabic_ie.labels import tags_to_spans  # noqa: E402
 from arabic_ie.metrics import span_scores  # noqa: E402
 from arabic_ie.tokenization import train_wordpiece  # noqa: E402
@@ -192,3 +193,20 @@ def test_train_script_reports_a_misspelt_trainer_field(tmp_path):
         capture_output=True, text=True, timeout=120,
     )
     assert result.returncode != 0 and "max_stepz" in result.stderr
+
+
+def test_training_without_dev_and_a_test_type_the_model_never_saw(tmp_path):
+    train_docs, _ = read_brat(REPO_ROOT / "data" / "sample" / "train")
+    test_docs, _ = read_brat(REPO_ROOT / "data" / "sample" / "test")
+    first = test_docs[0]
+    first.entities = [s if s != sorted(first.entities)[0] else Span(s.start, s.end, "MISC") for s in first.entities]
+    write_jsonl(train_docs[:8], tmp_path / "train.jsonl")
+    write_jsonl(test_docs[:2], tmp_path / "test.jsonl")
+    overrides = [*FAST, "data=jsonl", f"data.train={tmp_path / 'train.jsonl'}", "data.dev=null",
+                 f"data.test={tmp_path / 'test.jsonl'}", "task=ner"]
+    metrics = train(config(*overrides), tmp_path / "run")
+    assert set(metrics) == {"test"}  # no dev: no evaluation during training, the last model is kept
+    misc = metrics["test"]["ner"]["default"]["per_type"]["MISC"]
+    assert misc["support"] == 1 and misc["recall"] == 0.0
+    report = json.loads((tmp_path / "run" / "data_report.json").read_text())
+    assert report["features"]["test"]["ner spans of types the model does not know"] == 1

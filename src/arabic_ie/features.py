@@ -76,10 +76,13 @@ class Featurizer:
         gold = {task: [] for task in self.schemes}
         if with_labels:
             for document, words in zip(documents, all_words):
-                for task in self.schemes:
+                for task, scheme in self.schemes.items():
                     tags, misaligned = spans_to_tags(document.spans(task), words)
                     gold[task].append(tags)
                     stats[f"{task} spans"] += len(document.spans(task))
+                    unknown = sum(s.label not in scheme.types for s in document.spans(task))
+                    if unknown:
+                        stats[f"{task} spans of types the model does not know"] += unknown
                     stats[f"{task} spans with a boundary inside a word"] += len(misaligned)
         pieces = self._subwords(documents, all_words, stats)
         windows = []
@@ -169,7 +172,9 @@ class Featurizer:
                 ids = [IGNORE_INDEX] * len(input_ids)
                 label2id = scheme.label2id
                 for word, position in zip(owned, positions):
-                    ids[position] = label2id[tags[task][word]]
+                    # a type the model does not know (only possible outside train) carries no loss;
+                    # it stays in gold_tags, so evaluation counts it as missed
+                    ids[position] = label2id.get(tags[task][word], IGNORE_INDEX)
                 window.labels[task] = ids
         return window
 

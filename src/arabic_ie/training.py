@@ -119,12 +119,16 @@ def train(cfg, run_dir: str | Path) -> dict:
 
     # TrainingArguments set up the process group of a data-parallel launch (needed just below)
     os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(run_dir / "tensorboard"))
+    trainer_kwargs = training_arguments_kwargs(cfg.trainer)
+    if "dev" not in corpus.splits:
+        log.warning("no dev split: no evaluation during training, no early stopping, the last model is kept")
+        trainer_kwargs.update(eval_strategy="no", load_best_model_at_end=False)
     args = TrainingArguments(
         output_dir=str(run_dir / "checkpoints"),
         seed=cfg.seed,
         label_names=[f"labels_{t}" for t in tasks] + ["window_id"],
         remove_unused_columns=False,  # our windows are plain dicts fed through our own collator
-        **training_arguments_kwargs(cfg.trainer),
+        **trainer_kwargs,
     )
 
     normalizer = ArabicNormalizer(**cfg.model.normalizer)
