@@ -1,0 +1,122 @@
+"""ONNX export of a package's model, dynamic int8 quantization, and an onnxruntime runner.
+
+Export (at package time) needs torch's ONNX exporter (`onnx`, `onnxscript`); running needs only
+`onnxruntime` (the `onnx` extra). The graph takes `input_ids` and `attention_mask` (int64,
+dynamic batch and sequence axes) and returns one logits tensor per task, named after the task.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+ONNX_DIR = "onnx"
+FP32_FILE = f"{ONNX_DIR}/model.onnx"
+INT8_FILE = f"{ONNX_DIR}/model.int8.onnx"
+INPUTS = ("input_ids", "attention_mask")
+
+
+def export_onnx(module, tasks: list[str], path: str | Path, example_length: int = 16) -> Path:
+    """Export `module` (forward(input_ids, attention_mask) -> one logits tensor per task) to `path`,
+    a single self-contained .onnx file (weights inside, no external data)."""
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    module = module.eval()
+    input_ids = torch.full((2, example_length), 5, dtype=torch.long)
+    attention_mask = torch.ones_like(input_ids)
+    attention_mask[1, example_length // 2 :] = 0
+    batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
+    quiet = [logging.getLogger(name) for name in ("onnx_ir", "onnxscript", "torch.onnx")]
+    levels = [logger.level for logger in quiet]
+    for logger in quiet:
+        logger.setLevel(logging.WARNING)  # the exporter's passes log each step at INFO
+    with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad(), _Restore(quiet, levels):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            module, (input_ids, attention_mask), str(path),
+            input_names=list(INPUTS), output_names=list(tasks),
+            dynamic_shapes={"input_ids": {0: batch, 1: sequence}, "attention_mask": {0: batch, 1: sequence}},
+            dynamo=True, external_data=False, verbose=False,
+        )
+    return path
+
+
+class _Restore:
+    def __init__(self, loggers, levels):
+        self.pairs = list(zip(loggers, levels))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for logger, level in self.pairs:
+            logger.setLevel(level)
+
+
+def quantize_int8(source: str | Path, target: str | Path) -> Path:
+    """Dynamic int8 quantization of the weights of MatMul/Gemm (onnxruntime.quantization):
+    activations stay float and are quantized on the fly; embeddings and LayerNorms stay fp32."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = Path(target)
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # the quantizer logs every tensor it leaves alone on the root logger
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"])
+    finally:
+        root.setLevel(level)
+    return target
+
+
+def session_options(threads: int | None):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.intra_op_num_threads = int(threads or default_threads())
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    return options
+
+
+def default_threads() -> int:
+    """The CPUs this process may run on (cgroup/affinity aware where the OS tells)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class OnnxRunner:
+    """Runs an exported graph with onnxruntime on the CPU: logits per task as float32 arrays."""
+
+    def __init__(self, path: str | Path, tasks: list[str], threads: int | None = None):
+        try:
+            import onnxruntime as ort
+        except ImportError as err:  # pragma: no cover - depends on the environment
+            raise ImportError("backend 'onnx' needs onnxruntime: pip install 'arabic-ie[onnx]'") from err
+        self.path = Path(path)
+        self.tasks = list(tasks)
+        # the bytes were hash-checked by the caller; hand them over directly so nothing re-reads the file
+        self.session = ort.InferenceSession(self.path.read_bytes(), sess_options=session_options(threads),
+                                            providers=["CPUExecutionProvider"])
+        outputs = [o.name for o in self.session.get_outputs()]
+        if sorted(outputs) != sorted(self.tasks):
+            raise ValueError(f"{self.path}: graph outputs {outputs} differ from the package's tasks {self.tasks}")
+
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> dict[str, np.ndarray]:
+        values = self.session.run(self.tasks, {"input_ids": input_ids.astype(np.int64, copy=False),
+                                               "attention_mask": attention_mask.astype(np.int64, copy=False)})
+        return dict(zip(self.tasks, values))
