@@ -1,0 +1,25 @@
+"""Tag a folder of .txt files, a JSONL file or a BRAT folder with an exported package, writing
+JSONL or BRAT; see configs/predict.yaml.
+
+    python scripts/predict.py package=PKG input=articles/ output=predictions.jsonl
+    python scripts/predict.py package=PKG input=articles/ output=for_brat/ backend=onnx-int8
+"""
+
+import _bootstrap  # noqa: F401
+import hydra
+
+from arabic_ie.inference import load
+from arabic_ie.prediction import predict_files
+
+
+@hydra.main(version_base="1.3", config_path=_bootstrap.CONFIG_DIR, config_name="predict")
+def main(cfg) -> None:
+    tagger = load(cfg.package, backend=cfg.backend, threads=cfg.threads)
+    counts = predict_files(tagger, cfg.input, cfg.output, cfg.input_format, cfg.output_format, cfg.batch_size,
+                           progress=cfg.progress)
+    print(f"{counts['documents']} documents ({counts['words']} words, {counts['input_format']}) -> {cfg.output} "
+          f"({counts['output_format']}): {counts['entities']} entities, {counts['triggers']} triggers")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Score an exported package on raw annotated documents, three ways side by side:
+
+- `char`: character-exact span F1 (start, end and label equal to the gold span's) — what users see;
+- `word`: word-level span F1 (a span counts when it covers the same words as a gold span);
+- `seqeval`: seqeval on word tags (strict IOB2 and default modes), as the training run reports.
+
+The word tags of gold spans whose boundary falls inside a word are widened to whole words, so such
+a span can be right in `word` and `seqeval` and still wrong in `char`; that is the documented
+difference between the training run's scores and the character-exact ones.
+Schema: {SPLIT: {TASK: {"char": SCORES, "word": SCORES, "seqeval": {"strict": ..., "default": ...}}}}
+with SCORES as in span_metrics and seqeval's as in metrics.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from arabic_ie.data import load_corpus
+from arabic_ie.labels import spans_to_tags
+from arabic_ie.metrics import span_scores
+from arabic_ie.prediction import record
+from arabic_ie.span_metrics import char_spans, exact_scores, word_spans
+
+log = logging.getLogger(__name__)
+
+
+def score_predictions(documents, predictions, schemes) -> dict:
+    """Scores per task of `predictions` (Tagger.predict_documents) against the gold `documents`."""
+    scores = {}
+    for task, scheme in schemes.items():
+        gold_char = [char_spans(d.spans(task)) for d in documents]
+        pred_char = [char_spans(p.spans[task]) for p in predictions]
+        gold_word = [word_spans(g, p.words) for g, p in zip(gold_char, predictions)]
+        pred_word = [word_spans(s, p.words) for s, p in zip(pred_char, predictions)]
+        gold_tags = [spans_to_tags(d.spans(task), p.words)[0] for d, p in zip(documents, predictions)]
+        pred_tags = [p.tags[task] for p in predictions]
+        scores[task] = {
+            "char": exact_scores(gold_char, pred_char, scheme.types),
+            "word": exact_scores(gold_word, pred_word, scheme.types),
+            "seqeval": span_scores(gold_tags, pred_tags, scheme.types),
+        }
+    return scores
+
+
+def evaluate_package(package: str | Path, data_cfg, splits=("dev", "test"), batch_size: int = 32,
+                     backend: str = "torch", output_dir: str | Path | None = None, tagger=None) -> dict:
+    """Tag the raw documents of each split with the package and score them; with `output_dir`,
+    write metrics.json, metrics.md and predictions/SPLIT.jsonl there."""
+    from arabic_ie.inference import load
+
+    tagger = tagger or load(package, backend=backend)
+    corpus = load_corpus(data_cfg, splits=[s for s in splits if data_cfg.get(s)])
+    for task, scheme in tagger.schemes.items():
+        unknown = sorted({s.label for docs in corpus.splits.values() for d in docs for s in d.spans(task)} - set(scheme.types))
+        if unknown:
+            log.warning("%s: types %s are not in the package's scheme %s; they count as misses", task, unknown, list(scheme.types))
+    metrics = {}
+    for split, documents in corpus.splits.items():
+        predictions = tagger.predict_documents(documents, batch_size)
+        metrics[split] = score_predictions(documents, predictions, tagger.schemes)
+        if output_dir is not None:
+            folder = Path(output_dir) / "predictions"
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(folder / f"{split}.jsonl", "w", encoding="utf-8") as out:
+                for document, prediction in zip(documents, predictions):
+                    out.write(json.dumps(record(document, prediction.to_dict()), ensure_ascii=False) + "\n")
+    if output_dir is not None:
+        output_dir = Path(output_dir)
+        (output_dir / "metrics.json").write_text(json.dumps(metrics, indent=2), encoding="utf-8")
+        (output_dir / "metrics.md").write_text(markdown_table(metrics), encoding="utf-8")
+    return metrics
+
+
+def markdown_table(metrics: dict) -> str:
+    """Side by side per split, task and type: character-exact P/R/F1, word-level F1, seqeval F1."""
+    lines = ["| split | task | type | char P | char R | char F1 | word F1 | seqeval strict F1 | seqeval default F1 | support |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for split, tasks in metrics.items():
+        for task, s in tasks.items():
+            for average in ("micro", "macro"):
+                c, w = s["char"][average], s["word"][average]
+                st, de = s["seqeval"]["strict"][average], s["seqeval"]["default"][average]
+                support = s["char"]["micro"]["gold"] if average == "micro" else ""
+                lines.append(f"| {split} | {task} | **{average}** | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} | "
+                             f"{w['f1']:.4f} | {st['f1']:.4f} | {de['f1']:.4f} | {support} |")
+            for name, c in s["char"]["per_type"].items():
+                w = s["word"]["per_type"].get(name, {"f1": 0.0})
+                st = s["seqeval"]["strict"]["per_type"].get(name, {"f1": 0.0})
+                de = s["seqeval"]["default"]["per_type"].get(name, {"f1": 0.0})
+                lines.append(f"| {split} | {task} | {name} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} | "
+                             f"{w['f1']:.4f} | {st['f1']:.4f} | {de['f1']:.4f} | {c['support']} |")
+    return "\n".join(lines) + "\n"
+
+
+def summary_table(metrics: dict) -> str:
+    lines = ["| split | task | char F1 | word F1 | seqeval strict F1 | seqeval default F1 |", "|---|---|---:|---:|---:|---:|"]
+    for split, tasks in metrics.items():
+        for task, s in tasks.items():
+            lines.append(f"| {split} | {task} | {s['char']['micro']['f1']:.4f} | {s['word']['micro']['f1']:.4f} | "
+                         f"{s['seqeval']['strict']['micro']['f1']:.4f} | {s['seqeval']['default']['micro']['f1']:.4f} |")
+    return "\n".join(lines) + "\n"

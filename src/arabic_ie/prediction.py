@@ -1,0 +1,110 @@
+"""Tag files with a package: read a folder of .txt files, a JSONL file or a BRAT folder, write
+JSONL (one `{"id", "text", "entities", "triggers"}` object a line, spans with text and score) or
+BRAT standoff (NAME.txt + NAME.ann + annotation.conf, so predictions open in BRAT for correction).
+
+Texts are read byte-exactly as UTF-8 (no newline translation), so offsets index the files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from arabic_ie.documents import Document, Span
+from arabic_ie.formats import read_brat, read_jsonl, write_brat
+from arabic_ie.formats.base import FormatError, read_text
+
+INPUT_FORMATS = ("auto", "txt", "jsonl", "brat")
+OUTPUT_FORMATS = ("auto", "jsonl", "brat")
+
+
+def input_format(path: Path, requested: str = "auto") -> str:
+    if requested not in INPUT_FORMATS:
+        raise ValueError(f"unknown input format {requested!r}; expected one of {INPUT_FORMATS}")
+    if requested != "auto":
+        return requested
+    if path.is_file():
+        return "jsonl" if path.suffix.lower() in (".jsonl", ".json", ".ndjson") else "txt"
+    if path.is_dir():
+        return "brat" if any(path.glob("*.ann")) else "txt"
+    raise FormatError(path, "input not found (expected a folder of .txt files, a JSONL file or a BRAT folder)")
+
+
+def output_format(path: Path, requested: str = "auto") -> str:
+    if requested not in OUTPUT_FORMATS:
+        raise ValueError(f"unknown output format {requested!r}; expected one of {OUTPUT_FORMATS}")
+    if requested != "auto":
+        return requested
+    return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "brat"
+
+
+def read_inputs(path: str | Path, format: str = "auto") -> tuple[list[Document], str]:
+    """Documents to tag (gold annotations, if any, are read and ignored) and the format read."""
+    path = Path(path)
+    format = input_format(path, format)
+    if format == "jsonl":
+        return read_jsonl(path)[0], format
+    if format == "brat":
+        return read_brat(path)[0], format
+    files = [path] if path.is_file() else sorted(path.glob("*.txt"))
+    if not files:
+        raise FormatError(path, "no .txt files")
+    return [Document(file.stem, read_text(file, allow_empty=True)) for file in files], format
+
+
+def record(document: Document, result: dict) -> dict:
+    """The JSONL object of one tagged document."""
+    return {"id": document.id, "text": document.text, **result}
+
+
+def as_document(document: Document, result: dict) -> Document:
+    return Document(document.id, document.text,
+                    [Span(s["start"], s["end"], s["label"]) for s in result.get("entities", [])],
+                    [Span(s["start"], s["end"], s["label"]) for s in result.get("triggers", [])])
+
+
+def predict_files(tagger, input: str | Path, output: str | Path, input_format: str = "auto",
+                  output_format_name: str = "auto", batch_size: int = 32, chunk: int = 64, progress: bool = True) -> dict:
+    """Tag every document of `input` and write `output`; returns counts."""
+    documents, read_as = read_inputs(input, input_format)
+    output = Path(output)
+    write_as = output_format(output, output_format_name)
+    bar = None
+    if progress:
+        try:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=sum(len(d.text.split()) for d in documents), unit="word", desc="tagging")
+        except ImportError:  # tqdm comes with the train extra; tagging works without it
+            bar = None
+    counts = {"documents": 0, "words": 0, "entities": 0, "triggers": 0, "input_format": read_as, "output_format": write_as}
+    types = {"ner": tagger.schemes["ner"].types if "ner" in tagger.schemes else (),
+             "triggers": tagger.schemes["triggers"].types if "triggers" in tagger.schemes else ()}
+    if write_as == "jsonl":
+        output.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(output, "w", encoding="utf-8")
+    else:
+        output.mkdir(parents=True, exist_ok=True)
+        handle = None
+    try:
+        for begin in range(0, len(documents), chunk):
+            batch = documents[begin : begin + chunk]
+            results = tagger.tag_batch([d.text for d in batch], batch_size=batch_size)
+            if handle is not None:
+                for document, result in zip(batch, results):
+                    handle.write(json.dumps(record(document, result), ensure_ascii=False) + "\n")
+            else:
+                write_brat([as_document(d, r) for d, r in zip(batch, results)], output, types["ner"], types["triggers"])
+            words = sum(len(d.text.split()) for d in batch)
+            counts["documents"] += len(batch)
+            counts["words"] += words
+            counts["entities"] += sum(len(r["entities"]) for r in results)
+            counts["triggers"] += sum(len(r["triggers"]) for r in results)
+            if bar is not None:
+                bar.update(words)
+    finally:
+        if handle is not None:
+            handle.close()
+        if bar is not None:
+            bar.close()
+    return counts
