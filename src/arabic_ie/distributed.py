@@ -72,3 +72,8 @@ def register_resolvers() -> None:
 
     OmegaConf.register_new_resolver("launch_time", lambda pattern: launch_time().strftime(pattern), replace=True)
     OmegaConf.register_new_resolver("rank_suffix", rank_suffix, replace=True)
+
+
+# Registered on import as well: a job that Hydra's submitit launcher unpickles on a cluster node
+# imports arabic_ie.training (hence this module) before it resolves the run's logging config.
+register_resolvers()

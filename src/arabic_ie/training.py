@@ -20,7 +20,7 @@ from transformers.trainer_utils import get_last_checkpoint
 from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
 from arabic_ie.config import training_arguments_kwargs
 from arabic_ie.data import load_corpus
-from arabic_ie.distributed import is_main_process
+from arabic_ie.distributed import is_main_process, world_size
 from arabic_ie.documents import Document
 from arabic_ie.formats import write_jsonl
 from arabic_ie.features import Collator, EncodedCorpus, Featurizer
@@ -123,6 +123,9 @@ def train(cfg, run_dir: str | Path) -> dict:
     if "dev" not in corpus.splits:
         log.warning("no dev split: no evaluation during training, no early stopping, the last model is kept")
         trainer_kwargs.update(eval_strategy="no", load_best_model_at_end=False)
+    if world_size() > 1 and not torch.cuda.is_available() and "use_cpu" not in trainer_kwargs:
+        # accelerate makes CPU processes data-parallel (gloo) only when told that they run on CPU
+        trainer_kwargs["use_cpu"] = True
     args = TrainingArguments(
         output_dir=str(run_dir / "checkpoints"),
         seed=cfg.seed,
@@ -130,6 +133,9 @@ def train(cfg, run_dir: str | Path) -> dict:
         remove_unused_columns=False,  # our windows are plain dicts fed through our own collator
         **trainer_kwargs,
     )
+    if args.world_size != world_size():
+        raise RuntimeError(f"{world_size()} processes were launched but the Trainer runs {args.world_size} data-parallel "
+                           f"process(es) ({args.parallel_mode}): they would train separate models into one run directory")
 
     normalizer = ArabicNormalizer(**cfg.model.normalizer)
     segmenter = WordSegmenter.from_documents(train_docs, cfg.data.split_proclitics)
