@@ -8,12 +8,19 @@ import _bootstrap  # noqa: F401  (sets PROJECT_ROOT before Hydra reads the confi
 import hydra
 from hydra.core.hydra_config import HydraConfig
 
+from arabic_ie.distributed import is_main_process
 from arabic_ie.training import train
 
 
 @hydra.main(version_base="1.3", config_path=_bootstrap.CONFIG_DIR, config_name="train")
 def main(cfg) -> float:
-    metrics = train(cfg, HydraConfig.get().runtime.output_dir)
+    run_dir = HydraConfig.get().runtime.output_dir
+    metrics = train(cfg, run_dir)
+    if cfg.get("report") and is_main_process():
+        from arabic_ie.analysis.report import write_report  # the `analysis` extra (matplotlib, nervaluate)
+
+        write_report(run_dir)
+        print(f"Report (bootstrap intervals, SemEval-2013 scores, plots): {run_dir}/report/report.md")
     dev = metrics.get("dev", {})
     # the value Hydra sweepers optimise: mean dev micro span F1 over tasks
     return sum(t["default"]["micro"]["f1"] for t in dev.values()) / max(len(dev), 1)

@@ -127,8 +127,11 @@ def _check_data_parallel_run(result, output_dir):
 @pytest.mark.slow
 def test_torchrun_trains_data_parallel_on_cpu_with_gloo(tmp_path):
     result = _launch([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2",
-                      str(REPO_ROOT / "scripts" / "train.py"), *SMALL, f"paths.output_dir={tmp_path / 'out'}"], tmp_path)
+                      str(REPO_ROOT / "scripts" / "train.py"), *SMALL, "report=true", f"paths.output_dir={tmp_path / 'out'}"], tmp_path)
     _check_data_parallel_run(result, tmp_path / "out")
+    report = next((tmp_path / "out" / "sample-ner-tiny").iterdir()) / "report"
+    assert (report / "report.md").is_file() and (report / "curves.png").is_file() and (report / "f1_test_ner.png").is_file()
+    assert (result.stdout + result.stderr).count("Report (bootstrap intervals") == 1
 
 
 @pytest.mark.slow
