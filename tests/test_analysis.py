@@ -312,6 +312,12 @@ def test_find_runs_and_settings(sweep):
     assert log_history(sweep / "ner" / "0")[-1]["eval_f1"] == 0.5
 
 
+def test_a_setting_is_named_by_data_task_model_and_the_other_overrides(tmp_path):
+    run = make_run(tmp_path / "r", 1, ["task=ner", "window.max_length=64", "hydra.verbose=true"], 0.5)
+    (run / "config.yaml").write_text("seed: 1\ndata: {name: sample}\ntask: {name: ner}\nmodel: {name: tiny}\n")
+    assert load_run(run).setting() == "sample-ner-tiny window.max_length=64"
+
+
 def test_aggregate_mean_std_and_per_seed_values_are_exact(sweep, tmp_path):
     rows = aggregate_rows(find_runs(sweep), splits=("dev", "test"))
     row = {(r["setting"], r["split"], r["type"]): r for r in rows}

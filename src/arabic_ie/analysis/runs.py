@@ -42,16 +42,27 @@ class Run:
     def tasks(self) -> list[str]:
         return sorted({task for split in self.metrics.values() for task in split})
 
+    @property
+    def name(self) -> str | None:
+        """DATA-TASK-MODEL from the resolved config (None when the config lacks them)."""
+        try:
+            return f"{self.config['data']['name']}-{self.config['task']['name']}-{self.config['model']['name']}"
+        except (KeyError, TypeError):
+            return None
+
     def setting(self, ignored=DEFAULT_IGNORED) -> str:
-        """The overrides other than the ignored ones (seed first of all), sorted: runs with the same
-        setting are replicates. '(defaults)' when nothing else was overridden."""
+        """DATA-TASK-MODEL and the overrides other than the ignored ones (the seed first of all),
+        sorted: runs with the same setting are replicates. '(defaults)' when there is nothing."""
+        name = self.name
         kept = []
         for override in self.overrides:
             key = override.partition("=")[0].lstrip("+~")
             if key in ignored or key.startswith("hydra.") or key.startswith("hydra/"):
                 continue
+            if name is not None and key in ("data", "task", "model"):
+                continue  # already in the name
             kept.append(override)
-        return " ".join(sorted(kept)) or "(defaults)"
+        return " ".join(([name] if name else []) + sorted(kept)) or "(defaults)"
 
     def tags(self, split: str) -> list[dict]:
         return read_tags(self.path, split)
