@@ -94,13 +94,17 @@ def plot_curves(log_history: list[dict], path: str | Path, title: str = "") -> P
 
 
 def plot_setting_bars(table: list[dict], path: str | Path, title: str = "") -> Path:
-    """Mean F1 ± std per setting (aggregate rows with keys setting, mean, std), horizontal bars."""
+    """Mean F1 ± std per setting (aggregate rows with keys setting, mean, std and optionally
+    values: {seed: F1}, drawn as dots), horizontal bars."""
     fig, ax = _figure(7, 0.5 * len(table) + 1.5)
     y = np.arange(len(table))
-    ax.barh(y, [r["mean"] for r in table], xerr=[0 if np.isnan(r["std"]) else r["std"] for r in table], capsize=3)
+    ax.barh(y, [r["mean"] for r in table], xerr=[0 if np.isnan(r["std"]) else r["std"] for r in table], capsize=3, alpha=0.8)
+    for i, r in enumerate(table):  # one dot per seed
+        values = list(r.get("values", {}).values())
+        ax.scatter(values, [i] * len(values), color="black", s=12, zorder=3)
     ax.set_yticks(y, [r["setting"] for r in table], fontsize=8)
     ax.set_xlim(0, 1)
-    ax.set_xlabel("span F1 (mean ± std over seeds)")
+    ax.set_xlabel("span F1 (bar: mean ± std over seeds; dots: seeds)")
     ax.set_title(title)
     ax.grid(axis="x", alpha=0.3)
     return _save(fig, path)
