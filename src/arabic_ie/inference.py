@@ -171,11 +171,19 @@ class _TorchRunner:
         return {task: logits.float().numpy() for task, logits in zip(self.module.tasks, outputs)}
 
 
-def _load_tokenizer(folder: Path, manifest: dict):
-    """PreTrainedTokenizerFast straight from tokenizer.json (no tokenizer class lookup)."""
+def load_tokenizer(folder: str | Path, manifest: dict):
+    """The training tokenizer: tokenizer.json with the normalizer it had in training (the package's
+    tokenizer.json also applies the Arabic normalisation, for Hugging Face tools given raw text;
+    our Featurizer normalises each word itself). A PreTrainedTokenizerFast, no class lookup."""
+    from tokenizers import Tokenizer
     from transformers import PreTrainedTokenizerFast
 
+    folder = Path(folder)
     config = json.loads((folder / TOKENIZER_CONFIG).read_text(encoding="utf-8"))
+    data = json.loads((folder / TOKENIZER_FILE).read_text(encoding="utf-8"))
+    if "training_normalizer" in manifest["tokenizer"]:
+        data["normalizer"] = manifest["tokenizer"]["training_normalizer"]
+    backend = Tokenizer.from_str(json.dumps(data))
     special = {}
     for key in ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token"):
         value = manifest["tokenizer"].get("special_tokens", {}).get(key, config.get(key))
@@ -183,8 +191,8 @@ def _load_tokenizer(folder: Path, manifest: dict):
             value = value.get("content")
         if value is not None:
             special[key] = value
-    tokenizer = PreTrainedTokenizerFast(tokenizer_file=str(folder / TOKENIZER_FILE),
-                                        model_max_length=manifest["window"]["max_length"], **special)
+    # the Featurizer cuts windows itself: no length limit here (and no warning on long documents)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, model_max_length=int(1e30), **special)
     if tokenizer.unk_token_id is None or tokenizer.pad_token_id is None:
         raise PackageError(f"{folder / TOKENIZER_CONFIG}: the tokenizer needs an unknown and a padding token")
     return tokenizer
@@ -206,7 +214,7 @@ class Tagger:
                 raise PackageError(f"{self.path / 'manifest.json'}: {task} labels are not in the IOB2 order O, B-T, I-T, ...")
         preprocessing = self.manifest["preprocessing"]
         segmenter = WordSegmenter.from_dict(json.loads((self.path / preprocessing["segmenter"]).read_text(encoding="utf-8")))
-        self.tokenizer = _load_tokenizer(self.path, self.manifest)
+        self.tokenizer = load_tokenizer(self.path, self.manifest)
         window = self.manifest["window"]
         self.featurizer = Featurizer(self.tokenizer, segmenter, ArabicNormalizer(**preprocessing["normalizer"]),
                                      self.schemes, window["max_length"], window["stride"])

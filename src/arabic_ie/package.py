@@ -261,7 +261,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
         save_file(others, str(folder / HEADS_FILE), metadata={"format": "pt"})
 
     # 2. tokenizer (with the Arabic normalisation inside, for Hugging Face users) and segmenter
-    special_tokens = _write_tokenizer(model_dir, folder, meta)
+    special_tokens, training_normalizer = _write_tokenizer(model_dir, folder, meta)
     (folder / SEGMENTER_FILE).write_text(json.dumps(meta["segmenter"], ensure_ascii=False, indent=1), encoding="utf-8")
 
     manifest = {
@@ -279,7 +279,12 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
             "heads": {task: ({"file": WEIGHTS_FILE, "weight": "classifier.weight", "bias": "classifier.bias"} if task == primary
                              else {"file": HEADS_FILE, "weight": f"{task}.weight", "bias": f"{task}.bias"}) for task in tasks},
         },
-        "tokenizer": {"file": TOKENIZER_FILE, "config": TOKENIZER_CONFIG, "special_tokens": special_tokens},
+        "tokenizer": {"file": TOKENIZER_FILE, "config": TOKENIZER_CONFIG, "special_tokens": special_tokens,
+                      # tokenizer.json's normalizer is the model's Arabic normalisation followed by this one (the
+                      # training tokenizer's): Hugging Face tools given raw text get both. arabic_ie.load puts this
+                      # one back and normalises each word itself, exactly as in training (a word made only of
+                      # tatweel or diacritics then still gets a token instead of vanishing).
+                      "training_normalizer": training_normalizer},
         "preprocessing": {
             "normalizer": dict(meta["normalizer"]),
             "split_proclitics": bool(meta["segmenter"]["split_proclitics"]),
@@ -361,6 +366,7 @@ def _write_tokenizer(model_dir: Path, folder: Path, meta: dict) -> dict:
     if settings.get("normalize_letters", False):
         steps += [normalizers.Replace(chr(source), target) for source, target in sorted(LETTER_MAP.items())]
     backend = tokenizer.backend_tokenizer
+    original = json.loads(backend.to_str()).get("normalizer")
     if steps:
         if backend.normalizer is not None:
             steps.append(backend.normalizer)
@@ -372,8 +378,9 @@ def _write_tokenizer(model_dir: Path, folder: Path, meta: dict) -> dict:
     for key in ("is_local", "local_files_only", "name_or_path", "_commit_hash"):  # loading details, not settings
         config.pop(key, None)
     config_path.write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return {key: getattr(tokenizer, key) for key in ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token")
-            if getattr(tokenizer, key, None) is not None}
+    special = {key: getattr(tokenizer, key) for key in ("pad_token", "unk_token", "cls_token", "sep_token", "mask_token")
+               if getattr(tokenizer, key, None) is not None}
+    return special, original
 
 
 def _training_summary(run_dir: Path, meta: dict) -> dict:

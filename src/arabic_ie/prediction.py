@@ -8,6 +8,7 @@ Texts are read byte-exactly as UTF-8 (no newline translation), so offsets index 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from arabic_ie.documents import Document, Span
@@ -15,6 +16,7 @@ from arabic_ie.formats import read_brat, read_jsonl, write_brat
 from arabic_ie.formats.base import FormatError, read_text
 
 INPUT_FORMATS = ("auto", "txt", "jsonl", "brat")
+LINE = re.compile(r"[^\r\n\u2028\u2029\x85]+")
 OUTPUT_FORMATS = ("auto", "jsonl", "brat")
 
 
@@ -57,10 +59,26 @@ def record(document: Document, result: dict) -> dict:
     return {"id": document.id, "text": document.text, **result}
 
 
+def line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """[start, end) cut at line breaks, each piece without its surrounding whitespace."""
+    pieces = []
+    for match in LINE.finditer(text, start, end):
+        piece = match.group()
+        left = len(piece) - len(piece.lstrip())
+        right = len(piece.rstrip())
+        if right > left:
+            pieces.append((match.start() + left, match.start() + right))
+    return pieces
+
+
 def as_document(document: Document, result: dict) -> Document:
-    return Document(document.id, document.text,
-                    [Span(s["start"], s["end"], s["label"]) for s in result.get("entities", [])],
-                    [Span(s["start"], s["end"], s["label"]) for s in result.get("triggers", [])])
+    """The spans of `result` as a Document for BRAT: a span that crosses a line break (a model
+    can continue a span over a paragraph break) becomes one span per line, since a BRAT text-bound
+    annotation holds one line (BRAT itself would need discontinuous fragments)."""
+    def spans(key):
+        return [Span(a, b, s["label"]) for s in result.get(key, []) for a, b in line_pieces(document.text, s["start"], s["end"])]
+
+    return Document(document.id, document.text, spans("entities"), spans("triggers"))
 
 
 def predict_files(tagger, input: str | Path, output: str | Path, input_format: str = "auto",
