@@ -446,3 +446,29 @@ def test_error_analysis_notebook_runs_against_a_run(tmp_path):
     found = namespace["found"]
     assert errors.summary(found)["wrong_type"] == sum(1 for d in gold if d.entities)
     assert errors.summary(found)["missed"] == 0 and errors.summary(found)["correct"] > 100
+
+
+@pytest.mark.slow
+def test_a_real_sweep_end_to_end(tmp_path):
+    """A 2-seed Hydra sweep of tiny runs, then aggregate, report and compare on it."""
+    small = ["task=ner", "model.architecture.hidden_size=32", "model.architecture.num_hidden_layers=1",
+             "model.architecture.num_attention_heads=2", "model.architecture.intermediate_size=64", "trainer.max_steps=4",
+             "trainer.eval_strategy=steps", "trainer.save_strategy=steps", "trainer.eval_steps=2", "trainer.save_steps=2",
+             "trainer.disable_tqdm=true", "window.max_length=64", "window.stride=16"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "PROJECT_ROOT": str(REPO_ROOT)}
+    sweep_dir = tmp_path / "sweep"
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "train.py"), "-m", "seed=1,2", *small, "report=true",
+                             f"hydra.sweep.dir={sweep_dir}"], capture_output=True, text=True, timeout=900, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for job in ("0", "1"):  # each run of the sweep has its own TensorBoard folder and report
+        assert list((sweep_dir / job / "tensorboard").rglob("events.out.tfevents*")), job
+        assert (sweep_dir / job / "report" / "report.md").is_file() and (sweep_dir / job / "checkpoints" / "trainer_state.json").is_file()
+    runs = find_runs(sweep_dir)
+    assert [r.seed for r in runs] == [1, 2] and len({r.setting() for r in runs}) == 1
+    assert runs[0].setting().startswith("sample-ner-tiny model.architecture.hidden_size=32 ")
+    rows, _ = write_aggregate(runs, sweep_dir)
+    micro = next(r for r in rows if (r["split"], r["type"]) == ("test", "micro"))
+    f1 = [json.loads((sweep_dir / j / "metrics.json").read_text())["test"]["ner"]["default"]["micro"]["f1"] for j in "01"]
+    assert micro["n"] == 2 and micro["mean"] == pytest.approx(sum(f1) / 2)
+    same = compare(runs[:1], runs[:1], split="test", n_samples=200)["ner"]["micro"]
+    assert same["paired_bootstrap"]["p_value"] == 1.0 and same["approximate_randomization"]["p_value"] == 1.0

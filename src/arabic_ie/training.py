@@ -32,6 +32,9 @@ from arabic_ie.tokenization import load_tokenizer, train_wordpiece
 log = logging.getLogger(__name__)
 MODEL_DIR = "model"
 PREDICTIONS_DIR = "predictions"
+# A TensorBoard folder chosen by the user before the process started; otherwise each run logs into
+# its own RUN_DIR/tensorboard (also for the runs of a Hydra multirun sweep in one process).
+USER_TENSORBOARD_DIR = os.environ.get("TENSORBOARD_LOGGING_DIR")
 PACKAGES = ("arabic-ie", "torch", "transformers", "tokenizers", "datasets", "accelerate", "seqeval", "hydra-core", "omegaconf", "numpy")
 
 
@@ -118,7 +121,7 @@ def train(cfg, run_dir: str | Path) -> dict:
         (run_dir / "label_schemes.json").write_text(json.dumps({t: s.to_dict() for t, s in schemes.items()}, indent=2), encoding="utf-8")
 
     # TrainingArguments set up the process group of a data-parallel launch (needed just below)
-    os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(run_dir / "tensorboard"))
+    os.environ["TENSORBOARD_LOGGING_DIR"] = USER_TENSORBOARD_DIR or str(run_dir / "tensorboard")
     trainer_kwargs = training_arguments_kwargs(cfg.trainer)
     if "dev" not in corpus.splits:
         log.warning("no dev split: no evaluation during training, no early stopping, the last model is kept")
