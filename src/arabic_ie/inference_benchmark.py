@@ -82,14 +82,17 @@ def _pipeline(package, texts, batch_size, threads, same_windows: bool):
     from transformers import pipeline
 
     from arabic_ie.documents import Document
-    from arabic_ie.inference import load
+    from arabic_ie.inference import load, load_tokenizer
     from arabic_ie.labels import tags_to_spans
 
     torch.set_num_threads(threads)
     tagger = load(package)  # words, normalisation and windows exactly as ours
     featurizer = tagger.featurizer
-    # the package's model and our (training) tokenizer, so that both see the same subwords
-    pipe = pipeline("token-classification", model=str(package), tokenizer=tagger.tokenizer, aggregation_strategy="first",
+    # the package's model and our (training) tokenizer, so that both see the same subwords; the
+    # pipeline chunks by the tokenizer's model_max_length: the window length, as in the package
+    tokenizer = load_tokenizer(package, tagger.manifest)
+    tokenizer.model_max_length = tagger.max_length
+    pipe = pipeline("token-classification", model=str(package), tokenizer=tokenizer, aggregation_strategy="first",
                     device="cpu")
     task = tagger.tasks[0]
     key = "entities" if task == "ner" else "triggers"
