@@ -73,12 +73,12 @@ def markdown(result: dict, name_a: str = "A", name_b: str = "B") -> str:
                 continue
             for test, t in tests.items():
                 interval = f"[{t['low']:+.4f}, {t['high']:+.4f}]" if "low" in t else ""
-                lines.append(f"| {kind} | {t['test']} | {t['difference']:+.4f} | {interval} | {t['p_value']:.4g} | {t['n_samples']} |")
+                lines.append(f"| {kind} | {t['test']} | {t['difference']:+.4f} | {interval} | {t['p_value']:.4f} | {t['n_samples']} |")
         for pair in r.get("per_seed", []):
             for test in TESTS:
                 if test in pair:
                     t = pair[test]
                     interval = f"[{t['low']:+.4f}, {t['high']:+.4f}]" if "low" in t else ""
-                    lines.append(f"| micro, seed {pair['seed_a']} vs {pair['seed_b']} | {t['test']} | {t['difference']:+.4f} | {interval} | {t['p_value']:.4g} | {t['n_samples']} |")
+                    lines.append(f"| micro, seed {pair['seed_a']} vs {pair['seed_b']} | {t['test']} | {t['difference']:+.4f} | {interval} | {t['p_value']:.4f} | {t['n_samples']} |")
         lines.append("")
     return "\n".join(lines)
