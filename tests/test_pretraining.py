@@ -1,0 +1,329 @@
+"""Masked-LM pretraining (arabic_ie.pretraining, scripts/pretrain.py) on a tiny corpus written here:
+corpus reading and its errors, whole-word masking, masked-only scoring against BertForMaskedLM,
+the packed-corpus cache, a few training steps through Hydra, the saved folder, resuming, and
+fine-tuning the result with `model=local`."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from hydra import compose, initialize_config_dir
+from transformers import AutoModel, AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM
+
+from conftest import REPO_ROOT
+
+os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from arabic_ie.arabic import ArabicNormalizer  # noqa: E402
+from arabic_ie.config import register_configs  # noqa: E402
+from arabic_ie.pretraining import packing  # noqa: E402
+from arabic_ie.pretraining import (  # noqa: E402
+    BlockDataset, CorpusError, FixedMasks, MaskingCollator, MaskingConfig, Preprocessor, ReadReport, corpus_files,
+    iter_documents, mask_tokens, masked_lm_loss, pretrain,
+)
+
+# Sentences written for these tests (not from any corpus); one has diacritics and tatweel.
+SENTENCES = [
+    "أعلنت وزارة الصحة في الرياض اليوم عن افتتاح مستشفى جديد في مدينة جدة.",
+    "التقى وزير الخارجية نظيره الفرنسي في باريس لبحث العلاقات الثنائية.",
+    "شهدت الأسواق المالية ارتفاعا ملحوظا خلال الأسبوع الماضي، وفق التقرير.",
+    "قالت الشرطة إنها اعتقلت ثلاثة أشخاص بعد هجوم على مركز تجاري.",
+    "وقّعت الحكومة اتفاقية تعاون مع شركة للطاقة المتجددة.",
+    "تظاهر مئات الطلاب أمام الجامعة احتجاجا على رفع الرسوم.",
+    "أكد المتحدث باسم التحالف أن المفاوضات ستستأنف الأسبوع المقبل.",
+    "كَتَبَ الصحفيُّ مقالـــا طويلا عن الاقتصاد والاستثمار في المملكة.",
+]
+
+
+def document(i: int) -> str:
+    return " ".join(SENTENCES[(i + k) % len(SENTENCES)] for k in range(3))
+
+
+def write_corpus(folder):
+    """12 documents in .txt (blank-line paragraphs), 12 in .jsonl (+ one empty text), 12 in .jsonl.gz."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "a.txt").write_text("\n\n".join(document(i) for i in range(12)) + "\n", encoding="utf-8")
+    lines = [json.dumps({"id": i, "text": document(i)}, ensure_ascii=False) for i in range(12, 24)]
+    lines.insert(3, json.dumps({"id": "empty", "text": "  "}))
+    (folder / "b.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with gzip.open(folder / "c.jsonl.gz", "wt", encoding="utf-8") as handle:
+        for i in range(24, 36):
+            handle.write(json.dumps({"id": i, "body": document(i), "text": document(i)}, ensure_ascii=False) + "\n")
+    return folder
+
+
+TINY = [
+    "architecture.hidden_size=32", "architecture.num_hidden_layers=1", "architecture.num_attention_heads=2",
+    "architecture.intermediate_size=64", "architecture.max_position_embeddings=64",
+    "vocabulary.size=300", "vocabulary.min_frequency=1", "vocabulary.training_words=100000",
+    "seq_length=32", "heldout.every=6", "heldout.max_blocks=8", "show_progress=false",
+    "trainer.max_steps=4", "trainer.eval_steps=2", "trainer.save_steps=2", "trainer.logging_steps=1",
+    "trainer.per_device_train_batch_size=4", "trainer.per_device_eval_batch_size=8",
+    "trainer.disable_tqdm=true", "trainer.report_to=[]",
+]
+
+
+def config(corpus, cache, *overrides):
+    register_configs()
+    with initialize_config_dir(config_dir=str(REPO_ROOT / "configs"), version_base="1.3"):
+        return compose("pretrain", overrides=["corpus=local", f"corpus.path={corpus}", "corpus.name=tiny",
+                                              f"cache_dir={cache}", *TINY, *overrides])
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return write_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="module")
+def pretrained(corpus, tmp_path_factory):
+    """A first run through the script (Hydra entry point) and its run directory."""
+    root = tmp_path_factory.mktemp("pretrain")
+    run_dir, cache = root / "run", root / "cache"
+    overrides = ["corpus=local", f"corpus.path={corpus}", "corpus.name=tiny", f"cache_dir={cache}", *TINY,
+                 f"hydra.run.dir={run_dir}"]
+    result = subprocess.run([sys.executable, str(REPO_ROOT / "scripts" / "pretrain.py"), *overrides],
+                            capture_output=True, text=True, timeout=300, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    return run_dir, cache
+
+
+def test_default_config_is_the_saudinewsnet_recipe():
+    register_configs()
+    with initialize_config_dir(config_dir=str(REPO_ROOT / "configs"), version_base="1.3"):
+        cfg = compose("pretrain")
+        assert cfg.corpus.name == "saudinewsnet" and cfg.corpus.path.endswith("saudinewsnet/articles.jsonl.gz")
+        assert cfg.corpus.license_id == "cc-by-nc-sa-4.0" and "NonCommercial-ShareAlike" in cfg.corpus.license_note
+        assert cfg.init_from is None and cfg.mlm_head == "masked_only" and cfg.masking.whole_word
+        assert cfg.trainer.bf16 is True and cfg.trainer.max_steps > 0
+        with pytest.raises(Exception, match="max_stepz"):
+            compose("pretrain", overrides=["trainer.max_stepz=3"])
+
+
+def test_reader_streams_txt_jsonl_and_gzip_and_counts_empty_texts(corpus):
+    report = ReadReport()
+    texts = list(iter_documents(corpus_files(corpus), report=report))
+    assert texts == [document(i) for i in range(36)]
+    assert (report.files, report.documents, report.skipped_empty) == (3, 36, 1)
+    assert report.skipped_examples == [f"{corpus / 'b.jsonl'}:4"]
+    assert list(iter_documents([corpus / "a.txt"], txt_unit="file")) == ["\n\n".join(document(i) for i in range(12))]
+    assert len(list(iter_documents([corpus / "c.jsonl.gz"], text_field="body"))) == 12
+
+
+def test_reader_errors_name_the_file_and_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "خبر"}\n{"text": "خبر\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"bad\.jsonl:2: invalid JSON"):
+        list(iter_documents([bad]))
+    bad.write_text('{"text": "خبر"}\n\n{"body": "خبر"}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"bad\.jsonl:3: no 'text' field \(fields: body\)"):
+        list(iter_documents([bad]))
+    bad.write_text('{"text": 3}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"bad\.jsonl:1: field 'text' is a int"):
+        list(iter_documents([bad]))
+    (tmp_path / "latin1.txt").write_bytes("ok\n\xe9\n".encode("latin-1"))
+    with pytest.raises(CorpusError, match=r"latin1\.txt:2: not UTF-8"):
+        list(iter_documents([tmp_path / "latin1.txt"]))
+    with pytest.raises(CorpusError, match="no such file or folder"):
+        corpus_files(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CorpusError, match=r"empty: no \.jsonl, .* files in this folder"):
+        corpus_files(tmp_path / "empty")
+
+
+def test_words_are_fed_as_in_fine_tuning():
+    words = Preprocessor(ArabicNormalizer())("كَتَبَ مقالـــا، وبالقرب وزير")
+    assert words == ["كتب", "مقالا", "،", "وبالقرب", "وزير"]  # normalised; punctuation alone; no proclitic split
+    split = Preprocessor(ArabicNormalizer(), split_proclitics=True)("كَتَبَ مقالـــا، وبالقرب وزير")
+    assert split == ["كتب", "مقالا", "،", "و", "ب", "القرب", "وزير"]  # rules only: وزير stays whole
+
+
+def _masking_batch(generator, batch=64, words=30, max_pieces=4, length=125):
+    """Rows of [CLS], `words` words of 1..max_pieces random subwords, [SEP], padding ([PAD] = 0):
+    ids, word starts, and the word each token belongs to (-1 for special tokens)."""
+    rows_ids, rows_starts, rows_words = [], [], []
+    for _ in range(batch):
+        ids, starts, owner = [2], [True], [-1]  # [CLS]
+        for word in range(words):
+            pieces = int(torch.randint(1, max_pieces + 1, (1,), generator=generator))
+            ids += torch.randint(10, 100, (pieces,), generator=generator).tolist()
+            starts += [True] + [False] * (pieces - 1)
+            owner += [word] * pieces
+        padding = length - len(ids) - 1
+        rows_ids.append(ids + [3] + [0] * padding)
+        rows_starts.append(starts + [True] * (padding + 1))
+        rows_words.append(owner + [-1] * (padding + 1))
+    return torch.tensor(rows_ids), torch.tensor(rows_starts), torch.tensor(rows_words)
+
+
+def test_whole_word_masking_selects_every_subword_of_a_chosen_word():
+    generator = torch.Generator().manual_seed(0)
+    ids, starts, owner = _masking_batch(generator)
+    special = (ids == 0) | (ids == 2) | (ids == 3)
+    config = MaskingConfig(rate=0.15, whole_word=True)
+    masked, labels = mask_tokens(ids, starts, special, config, mask_id=4, vocab_size=100, generator=generator)
+    selected = labels != -100
+    assert not selected[special].any()
+    chosen_multi_piece = 0
+    for row in range(ids.shape[0]):
+        for word in owner[row].unique().tolist():
+            if word < 0:
+                continue
+            in_word = owner[row] == word
+            flags = selected[row][in_word]
+            assert flags.all() or not flags.any(), f"row {row} word {word}: only some subwords selected"
+            chosen_multi_piece += bool(flags.all() and in_word.sum() > 1)
+    assert chosen_multi_piece > 10
+    assert torch.equal(labels[selected], ids[selected])
+    share = selected.sum() / (~special).sum()
+    assert 0.12 < share < 0.18
+    replaced = masked[selected] == 4
+    assert 0.75 < replaced.float().mean() < 0.85
+    unchanged_elsewhere = masked[~selected] == ids[~selected]
+    assert unchanged_elsewhere.all()
+    # subword masking picks tokens independently: some words end up partly selected
+    _, labels = mask_tokens(ids, starts, special, MaskingConfig(rate=0.3, whole_word=False), 4, 100, generator)
+    assert any(0 < ((labels[r] != -100) & (owner[r] == w)).sum() < (owner[r] == w).sum()
+               for r in range(ids.shape[0]) for w in range(10))
+
+
+def test_every_block_gets_a_prediction_and_held_out_masks_are_fixed():
+    generator = torch.Generator().manual_seed(1)
+    ids = torch.tensor([[2, 50, 51, 3]] * 200)
+    starts = torch.ones_like(ids, dtype=torch.bool)
+    _, labels = mask_tokens(ids, starts, (ids == 2) | (ids == 3), MaskingConfig(rate=0.01), 4, 100, generator)
+    assert ((labels != -100).sum(dim=1) >= 1).all()
+
+    import numpy as np
+
+    stream = np.arange(10, 110, dtype=np.uint16)
+    flags = (np.arange(100) % 3 == 0).astype(np.uint8)
+    fixed = FixedMasks(MaskingConfig(), (0, 1, 2, 3, 4), mask_id=4, vocab_size=120, seed=7)
+    heldout = BlockDataset(stream, flags, seq_length=16, cls_id=2, sep_id=3, fixed_masks=fixed)
+    assert len(heldout) == 8  # 100 tokens in bodies of 14: the last block is shorter
+    first = [heldout[i] for i in range(len(heldout))]
+    again = [heldout[i] for i in reversed(range(len(heldout)))][::-1]
+    for a, b in zip(first, again):
+        assert torch.equal(a["input_ids"], b["input_ids"]) and torch.equal(a["labels"], b["labels"])
+    batch = MaskingCollator(MaskingConfig(), (0, 1, 2, 3, 4), 4, 0, 120)(first[-2:])
+    assert batch["input_ids"].shape == (2, 16) and batch["attention_mask"][1].sum() == len(first[-1]["input_ids"])
+    assert torch.equal(batch["labels"][1, : len(first[-1]["labels"])], first[-1]["labels"])
+
+
+def test_masked_only_scoring_gives_the_loss_of_full_bert_for_masked_lm():
+    torch.manual_seed(0)
+    model = BertForMaskedLM(BertConfig(vocab_size=500, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                                       intermediate_size=64, max_position_embeddings=64)).eval()
+    assert model.cls.predictions.decoder.weight is model.bert.embeddings.word_embeddings.weight  # tied
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(5, 500, (6, 40), generator=generator)
+    attention = torch.ones_like(ids)
+    attention[4:, 30:] = 0
+    ids[attention == 0] = 0
+    starts = torch.rand(6, 40, generator=generator) < 0.6
+    special = attention == 0
+    masked, labels = mask_tokens(ids, starts, special, MaskingConfig(), mask_id=4, vocab_size=500, generator=generator)
+    with torch.no_grad():
+        reference = model(input_ids=masked, attention_mask=attention, labels=labels).loss
+        ours = masked_lm_loss(model, masked, labels, attention)
+        summed = masked_lm_loss(model, masked, labels, attention, reduction="sum")
+        full = masked_lm_loss(model, masked, labels, attention, masked_only=False)
+    assert torch.allclose(ours, reference, atol=1e-5, rtol=1e-5)
+    assert torch.allclose(full, reference, atol=1e-5, rtol=1e-5)
+    assert torch.allclose(summed / (labels != -100).sum(), reference, atol=1e-5, rtol=1e-5)
+    # and the gradients agree
+    model.zero_grad()
+    model(input_ids=masked, attention_mask=attention, labels=labels).loss.backward()
+    reference_grad = model.bert.embeddings.word_embeddings.weight.grad.clone()
+    model.zero_grad()
+    masked_lm_loss(model, masked, labels, attention).backward()
+    assert torch.allclose(model.bert.embeddings.word_embeddings.weight.grad, reference_grad, atol=1e-6)
+
+
+def test_pretraining_run_saves_a_model_that_loads_and_tokenizes_arabic(pretrained):
+    run_dir, _ = pretrained
+    folder = run_dir / "model"
+    summary = json.loads((folder / "pretraining.json").read_text(encoding="utf-8"))
+    assert summary["steps"] == 4 and math.isfinite(summary["train_loss"]) and math.isfinite(summary["heldout_loss"])
+    assert summary["documents"] == {"train": 30, "heldout": 6} and summary["mlm_head"] == "masked_only"
+    report = json.loads((run_dir / "data_report.json").read_text(encoding="utf-8"))
+    assert report["read"]["skipped_empty"] == 1 and report["cache_reused"] is False
+    assert (run_dir / "checkpoints" / "checkpoint-4").is_dir() and not (folder / "training_args.bin").exists()
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    assert "license: other" in card and "python scripts/train.py model=local" in card
+
+    encoder = AutoModel.from_pretrained(folder)
+    mlm = AutoModelForMaskedLM.from_pretrained(folder)
+    assert type(mlm).__name__ == "BertForMaskedLM" and encoder.config.hidden_size == 32
+    assert torch.equal(encoder.embeddings.word_embeddings.weight, mlm.bert.embeddings.word_embeddings.weight)
+    assert mlm.cls.predictions.decoder.weight is mlm.bert.embeddings.word_embeddings.weight
+
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    words = Preprocessor(ArabicNormalizer())(" ".join(SENTENCES))
+    for word in words:
+        pieces = tokenizer.tokenize(word)
+        assert tokenizer.unk_token not in pieces, word
+        assert tokenizer.convert_tokens_to_string(pieces) == word
+    assert any(len(tokenizer.tokenize(w)) > 1 for w in words)  # a real subword vocabulary
+    encoded = tokenizer(["كتب", "مقالا"], is_split_into_words=True)
+    assert encoded.word_ids()[0] is None and encoded["input_ids"][0] == tokenizer.cls_token_id
+
+
+def test_packed_cache_is_reused_and_rebuilt_when_the_vocabulary_changes(pretrained, corpus, tmp_path, monkeypatch):
+    _, cache = pretrained
+
+    def no_tokenizing(*args, **kwargs):
+        raise AssertionError("the corpus was tokenized again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(packing, "_pack", no_tokenizing)
+        patch.setattr(packing, "train_wordpiece", no_tokenizing)
+        summary = pretrain(config(corpus, cache, "trainer.max_steps=1", "trainer.eval_strategy=no", "trainer.save_strategy=no"),
+                           tmp_path / "again")
+    assert summary["cache_reused"] and summary["tokenizer"].endswith("(cached)")
+
+    calls = []
+    original = packing._pack
+    monkeypatch.setattr(packing, "_pack", lambda *a, **k: calls.append(1) or original(*a, **k))
+    summary = pretrain(config(corpus, cache, "vocabulary.size=250", "trainer.max_steps=1", "trainer.eval_strategy=no",
+                              "trainer.save_strategy=no"), tmp_path / "other_vocab")
+    assert calls and not summary["cache_reused"] and summary["vocab_size"] <= 250
+    assert len(list(cache.glob("packed-*"))) == 2 and not list(cache.glob(".*tmp*"))
+
+
+def test_pretraining_resumes_from_the_last_checkpoint(pretrained, corpus, tmp_path, caplog):
+    _, cache = pretrained
+    run_dir = tmp_path / "run"
+    first = pretrain(config(corpus, cache, "trainer.max_steps=2"), run_dir)
+    assert first["steps"] == 2 and (run_dir / "checkpoints" / "checkpoint-2").is_dir()
+    with caplog.at_level(logging.INFO, logger="arabic_ie.pretraining.run"):
+        second = pretrain(config(corpus, cache, "trainer.max_steps=4"), run_dir)
+    assert second["resumed_from"].endswith("checkpoint-2") and second["steps"] == 4
+    assert "resuming from" in caplog.text and (run_dir / "checkpoints" / "checkpoint-4").is_dir()
+    state = json.loads((run_dir / "checkpoints" / "checkpoint-4" / "trainer_state.json").read_text())
+    assert [e["step"] for e in state["log_history"] if "loss" in e] == [1, 2, 3, 4]
+
+
+def test_the_pretrained_folder_fine_tunes_with_model_local(pretrained, tmp_path):
+    from arabic_ie.training import train
+
+    run_dir, _ = pretrained
+    with initialize_config_dir(config_dir=str(REPO_ROOT / "configs"), version_base="1.3"):
+        cfg = compose("train", overrides=["model=local", f"model.path={run_dir / 'model'}", "task=ner",
+                                          "trainer.max_steps=2", "trainer.eval_strategy=steps", "trainer.eval_steps=2",
+                                          "trainer.save_strategy=steps", "trainer.save_steps=2", "trainer.disable_tqdm=true",
+                                          "trainer.report_to=[]", "window.max_length=64", "window.stride=16",
+                                          "evaluate_test=false"])
+    metrics = train(cfg, tmp_path / "finetune")
+    assert "ner" in metrics["dev"]
+    tagger = json.loads((tmp_path / "finetune" / "model" / "tagger.json").read_text(encoding="utf-8"))
+    assert str(run_dir / "model") in tagger["model"]
