@@ -18,7 +18,8 @@ def main(cfg) -> None:
     if not runs:
         raise SystemExit(f"{cfg.sweep_dir}: no run directory (metrics.json with .hydra/overrides.yaml or config.yaml)")
     ignored = tuple(cfg.ignore_overrides)
-    rows, _ = write_aggregate(runs, cfg.output_dir, tuple(cfg.splits), tuple(cfg.modes), ignored, cfg.name)
+    intervals = dict(unit=cfg.unit, n_samples=cfg.n_samples, seed=cfg.seed, confidence=cfg.confidence) if cfg.intervals else None
+    rows, _ = write_aggregate(runs, cfg.output_dir, tuple(cfg.splits), tuple(cfg.modes), ignored, cfg.name, intervals)
     print(markdown_table(rows, types=cfg.print_types))
     if cfg.plots:
         from arabic_ie.analysis.plots import plot_setting_bars

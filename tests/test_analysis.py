@@ -99,6 +99,21 @@ def test_bootstrap_is_reproducible_with_a_seed_and_its_interval_contains_the_poi
     assert a["units"] == 40 and a["n_samples"] == 500
 
 
+def test_bootstrap_of_several_runs_gives_the_interval_of_their_mean():
+    gold, p1 = _random_counts(seed=5, skill=0.9)
+    _, p2 = _random_counts(seed=5, skill=0.6)
+    types = ["LOC", "PER"]
+    c1, c2 = bootstrap.count_spans(gold, p1, types), bootstrap.count_spans(gold, p2, types)
+    both = bootstrap.bootstrap_ci([c1, c2], n_samples=300, seed=1)
+    one = bootstrap.bootstrap_ci(c1, n_samples=300, seed=1)
+    assert bootstrap.bootstrap_ci([c1, c1], n_samples=300, seed=1)["micro"] == one["micro"]
+    f = lambda c: bootstrap.point_scores(c)["micro"]["f1"]  # noqa: E731
+    assert both["micro"]["f1"]["value"] == pytest.approx((f(c1) + f(c2)) / 2) and both["runs"] == 2
+    assert both["micro"]["f1"]["low"] < both["micro"]["f1"]["value"] < both["micro"]["f1"]["high"]
+    with pytest.raises(ValueError, match="same documents"):
+        bootstrap.bootstrap_ci([c1, bootstrap.count_spans(gold[1:], p1[1:], types)])
+
+
 def test_bootstrap_of_identical_documents_has_a_degenerate_interval():
     counts = bootstrap.count_spans([["B-PER", "O", "B-LOC"]] * 10, [["B-PER", "O", "O"]] * 10)
     ci = bootstrap.bootstrap_ci(counts, n_samples=200, seed=0)
@@ -335,9 +350,16 @@ def test_aggregate_mean_std_and_per_seed_values_are_exact(sweep, tmp_path):
     assert "| task=joint | dev | ner | default | **micro** | 2 | 0.4000 ± 0.0000 |" in table
     lines = csv_text(rows).splitlines()
     assert lines[0].startswith("setting,split,task,mode,type,n,f1_mean,f1_std") and lines[0].endswith("f1_seed_1,f1_seed_2,f1_seed_3")
-    rows2, text = write_aggregate(find_runs(sweep), tmp_path / "out")
+    rows2, text = write_aggregate(find_runs(sweep), tmp_path / "out", intervals={"n_samples": 200})
     assert (tmp_path / "out" / "aggregate.csv").read_text().count("\n") == len(rows2) + 1
     assert "## Per type" in text and (tmp_path / "out" / "aggregate.md").read_text() == text
+    # the interval of the mean comes from the predictions (test only here): it holds the mean of the runs' F1
+    ci = {(r["setting"], r["split"], r["type"]): r for r in rows2 if "ci_low" in r}
+    assert set(k[1] for k in ci) == {"test"} and "95% CI of the mean" in text
+    micro = ci[("task=ner", "test", "micro")]
+    records = [json.loads(line) for line in (sweep / "ner" / "0" / "predictions" / "test.tags.jsonl").read_text().splitlines()]
+    f1 = span_scores([r["gold"]["ner"] for r in records], [r["predicted"]["ner"] for r in records])["default"]["micro"]["f1"]
+    assert micro["ci_low"] < f1 < micro["ci_high"] and micro["ci_units"] == 30
 
 
 def test_compare_two_settings_from_their_run_folders(sweep):

@@ -62,6 +62,47 @@ def aggregate_rows(runs: list[Run], splits=("dev", "test"), modes=("default",), 
     return rows
 
 
+def add_intervals(rows: list[dict], runs: list[Run], ignored=DEFAULT_IGNORED, unit: str = "document", n_samples: int = 1000,
+                  seed: int = 0, confidence: float = 0.95) -> list[dict]:
+    """Add ci_low/ci_high to the rows: a percentile bootstrap interval of the mean F1 over the runs
+    of the setting, resampling the units (documents or sentences) of the split, all runs on the
+    same samples (bootstrap.bootstrap_ci). Settings whose runs lack predictions/SPLIT.tags.jsonl,
+    or whose runs were scored on different documents, are left without an interval."""
+    from arabic_ie.analysis import bootstrap
+    from arabic_ie.analysis.runs import read_tags, read_texts
+
+    groups = group_by_setting(runs, ignored)
+    cache: dict = {}
+
+    def records(run: Run, split: str):
+        key = (str(run.path), split)
+        if key not in cache:
+            try:
+                cache[key] = (read_tags(run.path, split), read_texts(run.path, split) if unit == "sentence" else None)
+            except FileNotFoundError:
+                cache[key] = None
+        return cache[key]
+
+    keys = sorted({(r["setting"], r["split"], r["task"], r["mode"]) for r in rows})
+    for setting, split, task, mode in keys:
+        loaded = [records(run, split) for run in groups.get(setting, [])]
+        if not loaded or any(x is None or not x[0] or task not in x[0][0]["gold"] for x in loaded):
+            continue
+        types = sorted({t[2:] for recs, _ in loaded for r in recs for tags in (r["gold"][task], r["predicted"][task]) for t in tags if t != "O"})
+        try:
+            counts = [bootstrap.count_records(recs, task, types, mode, unit, texts) for recs, texts in loaded]
+            ci = bootstrap.bootstrap_ci(counts, n_samples, seed, confidence)
+        except (ValueError, KeyError):
+            continue
+        for row in rows:
+            if (row["setting"], row["split"], row["task"], row["mode"]) != (setting, split, task, mode):
+                continue
+            cell = ci["micro"]["f1"] if row["type"] == "micro" else ci["macro"]["f1"] if row["type"] == "macro" else ci["per_type"].get(row["type"])
+            if cell is not None:
+                row.update(ci_low=cell["low"], ci_high=cell["high"], ci_unit=unit, ci_units=ci["units"])
+    return rows
+
+
 def _fmt(x: float) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.4f}"
 
@@ -82,13 +123,17 @@ def markdown_table(rows: list[dict], types: bool = True) -> str:
     """Markdown: F1 mean ± std, mean P and R, and F1 per seed. types=False keeps micro/macro rows."""
     rows = [r for r in rows if types or r["type"] in AVERAGES]
     seeds = _seed_columns(rows)
-    header = ["setting", "split", "task", "mode", "type", "n", "F1 mean ± std", "P mean", "R mean", "support"] + [f"seed {s}" for s in seeds]
+    with_ci = any("ci_low" in r for r in rows)
+    header = (["setting", "split", "task", "mode", "type", "n", "F1 mean ± std"] + (["95% CI of the mean"] if with_ci else [])
+              + ["P mean", "R mean", "support"] + [f"seed {s}" for s in seeds])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * 5 + "---:|" * (len(header) - 5)]
     for r in rows:
         kind = f"**{r['type']}**" if r["type"] in AVERAGES else r["type"]
         std = "" if math.isnan(r["std"]) else f" ± {r['std']:.4f}"
-        cells = [r["setting"], r["split"], r["task"], r["mode"], kind, str(r["n"]), f"{r['mean']:.4f}{std}",
-                 _fmt(r["precision"]), _fmt(r["recall"]), "" if r["support"] is None else str(r["support"])]
+        cells = [r["setting"], r["split"], r["task"], r["mode"], kind, str(r["n"]), f"{r['mean']:.4f}{std}"]
+        if with_ci:
+            cells.append(f"[{r['ci_low']:.4f}, {r['ci_high']:.4f}]" if "ci_low" in r else "")
+        cells += [_fmt(r["precision"]), _fmt(r["recall"]), "" if r["support"] is None else str(r["support"])]
         cells += [_fmt(r["values"].get(s)) for s in seeds]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -98,11 +143,12 @@ def csv_text(rows: list[dict]) -> str:
     seeds = _seed_columns(rows)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["setting", "split", "task", "mode", "type", "n", "f1_mean", "f1_std", "f1_min", "f1_max",
-                     "precision_mean", "recall_mean", "support"] + [f"f1_seed_{s}" for s in seeds])
+    writer.writerow(["setting", "split", "task", "mode", "type", "n", "f1_mean", "f1_std", "f1_min", "f1_max", "ci_low", "ci_high",
+                     "ci_unit", "precision_mean", "recall_mean", "support"] + [f"f1_seed_{s}" for s in seeds])
     for r in rows:
         writer.writerow([r["setting"], r["split"], r["task"], r["mode"], r["type"], r["n"], repr(r["mean"]),
                          "" if math.isnan(r["std"]) else repr(r["std"]), repr(r["min"]), repr(r["max"]),
+                         repr(r["ci_low"]) if "ci_low" in r else "", repr(r["ci_high"]) if "ci_high" in r else "", r.get("ci_unit", ""),
                          repr(r["precision"]), repr(r["recall"]), "" if r["support"] is None else r["support"]]
                         + [repr(r["values"][s]) if s in r["values"] else "" for s in seeds])
     return out.getvalue()
@@ -116,15 +162,23 @@ def runs_table(runs: list[Run], ignored=DEFAULT_IGNORED) -> str:
 
 
 def write_aggregate(runs: list[Run], output_dir: str | Path, splits=("dev", "test"), modes=("default",),
-                    ignored=DEFAULT_IGNORED, name: str = "aggregate") -> tuple[list[dict], str]:
+                    ignored=DEFAULT_IGNORED, name: str = "aggregate", intervals: dict | None = None) -> tuple[list[dict], str]:
     """Write OUTPUT_DIR/NAME.md (micro/macro table, per-type table, runs) and NAME.csv (all rows).
-    Returns (rows, markdown)."""
+    `intervals` (keyword arguments of add_intervals, e.g. {"unit": "sentence"}) adds bootstrap
+    intervals of the mean. Returns (rows, markdown)."""
     rows = aggregate_rows(runs, splits, modes, ignored)
     if not rows:
         raise ValueError(f"the runs have no scores for splits {list(splits)} and modes {list(modes)}")
+    note = ""
+    if intervals is not None:
+        add_intervals(rows, runs, ignored, **intervals)
+        with_ci = [r for r in rows if "ci_low" in r]
+        if with_ci:
+            note = (f"The interval is a {intervals.get('confidence', 0.95):.0%} percentile bootstrap interval of the mean F1 over the "
+                    f"runs, resampling {with_ci[0]['ci_unit']}s ({intervals.get('n_samples', 1000)} samples, seed {intervals.get('seed', 0)}).")
     text = (f"# Aggregate over {len(runs)} runs\n\nSpan F1 (seqeval; mode `default` = conlleval, `strict` = IOB2), "
-            "mean ± sample standard deviation over the runs of each setting, and per seed.\n\n"
-            "## Micro and macro F1\n\n" + markdown_table(rows, types=False) +
+            "mean ± sample standard deviation over the runs of each setting, and per seed. " + note +
+            "\n\n## Micro and macro F1\n\n" + markdown_table(rows, types=False) +
             "\n## Per type\n\n" + markdown_table(rows) + "\n## Runs\n\n" + runs_table(runs, ignored))
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)

@@ -174,36 +174,41 @@ def _interval(samples: np.ndarray, point: float, confidence: float) -> dict:
     return {"value": float(point), "low": float(low), "high": float(high), "std": float(np.std(samples, ddof=1)) if len(samples) > 1 else 0.0}
 
 
-def bootstrap_ci(counts: Counts, n_samples: int = 1000, seed: int = 0, confidence: float = 0.95, chunk: int = 500) -> dict:
+def bootstrap_ci(counts, n_samples: int = 1000, seed: int = 0, confidence: float = 0.95, chunk: int = 500) -> dict:
     """Percentile bootstrap intervals over units for micro P/R/F1, macro F1 and per-type F1.
 
-    Deterministic for a given seed. Returns {"micro": {precision|recall|f1: {value, low, high, std}},
-    "macro": {"f1": ...}, "per_type": {TYPE: {value, low, high, std, support}}, n_samples, seed,
-    confidence, units}."""
-    if counts.units == 0:
+    `counts`: one Counts, or a list of them (the runs of one setting, e.g. seeds, scored on the same
+    units with the same types): the statistic is then the mean over the runs, every run being
+    scored on the same resampled units. Deterministic for a given seed. Returns {"micro":
+    {precision|recall|f1: {value, low, high, std}}, "macro": {"f1": ...}, "per_type": {TYPE:
+    {value, low, high, std, support}}, n_samples, seed, confidence, units, runs}."""
+    runs = [counts] if isinstance(counts, Counts) else list(counts)
+    if not runs or runs[0].units == 0:
         raise ValueError("no units to resample")
+    _check_same_units(runs, [])
+    types = runs[0].types
+    if any(c.types != types for c in runs):
+        raise ValueError("the runs were counted with different types (pass the same `types` to count_spans)")
     rng = np.random.default_rng(seed)
-    stacked = np.stack([counts.tp, counts.fp, counts.fn])  # (3, U, T)
+    stacked = np.stack([np.stack([c.tp, c.fp, c.fn]) for c in runs])  # (K, 3, U, T)
     sums = []
     for begin in range(0, n_samples, chunk):
-        w = resample_weights(counts.units, min(chunk, n_samples - begin), rng).astype(float)
-        sums.append(np.einsum("bu,cut->cbt", w, stacked))  # (3, B, T)
-    tp, fp, fn = np.concatenate(sums, axis=1)
-    T, F, N = tp.sum(1), fp.sum(1), fn.sum(1)
-    point = point_scores(counts)
+        w = resample_weights(runs[0].units, min(chunk, n_samples - begin), rng).astype(float)
+        sums.append(np.einsum("bu,kcut->ckbt", w, stacked))  # (3, K, B, T)
+    tp, fp, fn = np.concatenate(sums, axis=2)
+    T, F, N = tp.sum(-1), fp.sum(-1), fn.sum(-1)  # (K, B)
+    points = [point_scores(c) for c in runs]
+    mean = lambda get: float(np.mean([get(p) for p in points]))  # noqa: E731
     result = {
-        "micro": {
-            "precision": _interval(precision_score(T, F, N), point["micro"]["precision"], confidence),
-            "recall": _interval(recall_score(T, F, N), point["micro"]["recall"], confidence),
-            "f1": _interval(f1_score(T, F, N), point["micro"]["f1"], confidence),
-        },
-        "macro": {"f1": _interval(macro_f1(tp, fp, fn), point["macro"]["f1"], confidence)},
+        "micro": {name: _interval(score(T, F, N).mean(0), mean(lambda p, n=name: p["micro"][n]), confidence)
+                  for name, score in (("precision", precision_score), ("recall", recall_score), ("f1", f1_score))},
+        "macro": {"f1": _interval(macro_f1(tp, fp, fn).mean(0), mean(lambda p: p["macro"]["f1"]), confidence)},
         "per_type": {},
-        "n_samples": n_samples, "seed": seed, "confidence": confidence, "units": counts.units,
+        "n_samples": n_samples, "seed": seed, "confidence": confidence, "units": runs[0].units, "runs": len(runs),
     }
-    for j, kind in enumerate(counts.types):
-        row = _interval(f1_score(tp[:, j], fp[:, j], fn[:, j]), point["per_type"][kind]["f1"], confidence)
-        result["per_type"][kind] = {**row, "support": point["per_type"][kind]["support"]}
+    for j, kind in enumerate(types):
+        row = _interval(f1_score(tp[..., j], fp[..., j], fn[..., j]).mean(0), mean(lambda p: p["per_type"][kind]["f1"]), confidence)
+        result["per_type"][kind] = {**row, "support": points[0]["per_type"][kind]["support"]}
     return result
 
 
