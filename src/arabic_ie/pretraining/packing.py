@@ -88,6 +88,9 @@ def _atomic_folder(final: Path, build) -> bool:
     """Run `build(tmp_folder)` and rename the folder to `final`; False if another process won."""
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's folder is private (0700); a cache folder should not be
     try:
         build(tmp)
         try:
