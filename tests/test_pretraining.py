@@ -327,3 +327,19 @@ def test_the_pretrained_folder_fine_tunes_with_model_local(pretrained, tmp_path)
     assert "ner" in metrics["dev"]
     tagger = json.loads((tmp_path / "finetune" / "model" / "tagger.json").read_text(encoding="utf-8"))
     assert str(run_dir / "model") in tagger["model"]
+
+
+def test_continued_pretraining_starts_from_a_checkpoint_and_its_tokenizer(pretrained, corpus, tmp_path):
+    run_dir, cache = pretrained
+    start = AutoModelForMaskedLM.from_pretrained(run_dir / "model")
+    summary = pretrain(config(corpus, cache, f"init_from={run_dir / 'model'}", "architecture.hidden_size=64",
+                              "trainer.max_steps=1", "trainer.warmup_steps=0", "trainer.eval_strategy=no",
+                              "trainer.save_strategy=no"),
+                       tmp_path / "continued")
+    assert summary["init_from"] == str(run_dir / "model") and summary["tokenizer"].startswith("the tokenizer of")
+    assert summary["cache_reused"]  # same tokenizer, same packed corpus
+    assert summary["architecture"]["hidden_size"] == 32  # the checkpoint's, not the config's
+    continued = AutoModelForMaskedLM.from_pretrained(tmp_path / "continued" / "model")
+    before, after = start.bert.encoder.layer[0].output.dense.weight, continued.bert.encoder.layer[0].output.dense.weight
+    assert before.shape == after.shape and not torch.equal(before, after)
+    assert "continued from" in (tmp_path / "continued" / "model" / "README.md").read_text(encoding="utf-8")
