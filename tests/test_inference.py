@@ -577,3 +577,22 @@ def test_export_script_runs_through_hydra_and_builds_a_wheel(joint, tmp_path):
                             capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     assert result.returncode == 0, result.stderr[-3000:]
     assert verify(tmp_path / "pkg")["name"] == "scripted" and (tmp_path / "dist" / "scripted-0.1.0-py3-none-any.whl").is_file()
+
+
+@pytest.mark.slow
+def test_evaluate_script_scores_a_package_and_still_a_run_dir(joint, tmp_path):
+    run, pkg = joint
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    script = str(REPO_ROOT / "scripts" / "evaluate.py")
+    done = subprocess.run([sys.executable, script, f"package={pkg}", "splits=[test]", f"hydra.run.dir={tmp_path / 'pkg'}"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| test | ner |" in done.stdout and (tmp_path / "pkg" / "metrics.md").is_file()
+    assert set(json.loads((tmp_path / "pkg" / "metrics.json").read_text())["test"]["ner"]) == {"char", "word", "seqeval"}
+    done = subprocess.run([sys.executable, script, f"run_dir={run}", "splits=[test]", f"hydra.run.dir={tmp_path / 'run'}"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert set(json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]["ner"]) == {"strict", "default"}
+    done = subprocess.run([sys.executable, script, "splits=[test]", f"hydra.run.dir={tmp_path / 'none'}"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode != 0 and "exactly one of run_dir" in done.stderr + done.stdout
