@@ -28,6 +28,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+from arabic_ie.versions import library_versions
 from pathlib import Path, PurePosixPath
 
 log = logging.getLogger(__name__)
@@ -139,19 +140,6 @@ def verify(folder: str | Path) -> dict:
 
 # ---------------------------------------------------------------------------------------------
 # export
-
-
-def library_versions(names=RUNTIME_PACKAGES) -> dict:
-    import platform
-    from importlib import metadata
-
-    versions = {"python": platform.python_version()}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
 
 
 def default_name(run_dir: Path, tagger_meta: dict) -> str:
@@ -301,7 +289,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
                  "first subword, rounded to 4 decimals",
         "model": meta.get("model"),
         "training": _training_summary(run_dir, meta),
-        "versions": {"training": _read_json(run_dir / "versions.json", {}), "export": library_versions()},
+        "versions": {"training": _read_json(run_dir / "versions.json", {}), "export": library_versions(RUNTIME_PACKAGES)},
         "metrics": {"source": "the run's metrics.json: seqeval span scores on word tags",
                     "scores": _read_json(run_dir / "metrics.json", {})},
         "license": license,

@@ -7,8 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import platform
-from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +26,7 @@ from arabic_ie.labels import LabelScheme
 from arabic_ie.metrics import markdown_table, span_scores, summary_table
 from arabic_ie.modeling import MultiHeadTagger, build_encoder, describe
 from arabic_ie.tokenization import load_tokenizer, train_wordpiece
+from arabic_ie.versions import library_versions
 
 log = logging.getLogger(__name__)
 MODEL_DIR = "model"
@@ -36,16 +35,6 @@ PREDICTIONS_DIR = "predictions"
 # its own RUN_DIR/tensorboard (also for the runs of a Hydra multirun sweep in one process).
 USER_TENSORBOARD_DIR = os.environ.get("TENSORBOARD_LOGGING_DIR")
 PACKAGES = ("arabic-ie", "torch", "transformers", "tokenizers", "datasets", "accelerate", "seqeval", "hydra-core", "omegaconf", "numpy")
-
-
-def library_versions() -> dict:
-    versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
 
 
 def build_tokenizer(model_cfg, train_docs, segmenter, normalizer, saved: Path | None):
@@ -106,7 +95,7 @@ def train(cfg, run_dir: str | Path) -> dict:
     set_seed(cfg.seed)
     if main:
         (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
-        (run_dir / "versions.json").write_text(json.dumps(library_versions(), indent=2), encoding="utf-8")
+        (run_dir / "versions.json").write_text(json.dumps(library_versions(PACKAGES), indent=2), encoding="utf-8")
 
     corpus = load_corpus(cfg.data)
     for split, report in corpus.reports.items():

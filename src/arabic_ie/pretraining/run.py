@@ -137,10 +137,11 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
     if cfg.mlm_head not in MLM_HEADS:
         raise ValueError(f"mlm_head must be one of {MLM_HEADS}, not {cfg.mlm_head!r}")
     if main:
-        from arabic_ie.training import library_versions
+        from arabic_ie.training import PACKAGES
+        from arabic_ie.versions import library_versions
 
         (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
-        (run_dir / "versions.json").write_text(json.dumps(library_versions(), indent=2), encoding="utf-8")
+        (run_dir / "versions.json").write_text(json.dumps(library_versions(PACKAGES), indent=2), encoding="utf-8")
 
     os.environ.setdefault("TENSORBOARD_LOGGING_DIR", str(run_dir / "tensorboard"))
     trainer_kwargs = training_arguments_kwargs(cfg.trainer)
