@@ -28,8 +28,9 @@ import re
 import shutil
 import tempfile
 import zipfile
-from arabic_ie.versions import library_versions
 from pathlib import Path, PurePosixPath
+
+from arabic_ie.versions import library_versions
 
 log = logging.getLogger(__name__)
 
