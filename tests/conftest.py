@@ -16,6 +16,26 @@ ANERCORP_TRAIN = REPO_ROOT.parent / "shared" / "data" / "anercorp" / "train.txt"
 if str(REPO_ROOT / "src") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "src"))
 
+# A very small encoder and a few steps: the point is the plumbing, not the scores.
+SMALL_TINY = [
+    "model.architecture.hidden_size=32",
+    "model.architecture.num_hidden_layers=1",
+    "model.architecture.num_attention_heads=2",
+    "model.architecture.intermediate_size=64",
+]
+FEW_STEPS = [
+    "trainer.max_steps=4",
+    "trainer.eval_strategy=steps",
+    "trainer.save_strategy=steps",
+    "trainer.eval_steps=2",
+    "trainer.save_steps=2",
+    "trainer.logging_steps=1",
+    "trainer.disable_tqdm=true",
+    "trainer.report_to=[tensorboard]",
+    "window.max_length=64",
+    "window.stride=16",
+]
+
 # A reduced annotation.conf in the project's scheme (two entity types, two event types, plus the
 # empty [relations] / [attributes] sections BRAT expects).
 SMALL_CONF = """\

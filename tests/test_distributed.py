@@ -14,30 +14,14 @@ import pytest
 from hydra import compose, initialize_config_dir
 from omegaconf import OmegaConf
 
-from conftest import REPO_ROOT
+from conftest import FEW_STEPS, REPO_ROOT, SMALL_TINY
 
 os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 
 from arabic_ie import distributed  # noqa: E402
 from arabic_ie.config import register_configs  # noqa: E402
 
-SMALL = [
-    "task=ner",
-    "model.architecture.hidden_size=32",
-    "model.architecture.num_hidden_layers=1",
-    "model.architecture.num_attention_heads=2",
-    "model.architecture.intermediate_size=64",
-    "trainer.max_steps=4",
-    "trainer.eval_strategy=steps",
-    "trainer.save_strategy=steps",
-    "trainer.eval_steps=2",
-    "trainer.save_steps=2",
-    "trainer.logging_steps=1",
-    "trainer.disable_tqdm=true",
-    "trainer.log_level=info",
-    "window.max_length=64",
-    "window.stride=16",
-]
+SMALL = ["task=ner", *SMALL_TINY, *FEW_STEPS, "trainer.log_level=info"]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 from transformers import BertConfig, BertModel
 
-from conftest import REPO_ROOT
+from conftest import FEW_STEPS, REPO_ROOT, SMALL_TINY
 
 os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,25 +26,6 @@ from arabic_ie.metrics import span_scores  # noqa: E402
 from arabic_ie.tokenization import train_wordpiece  # noqa: E402
 from arabic_ie.training import evaluate_run, train  # noqa: E402
 
-# A very small encoder and a few steps: the point is the plumbing, not the scores.
-SMALL_TINY = [
-    "model.architecture.hidden_size=32",
-    "model.architecture.num_hidden_layers=1",
-    "model.architecture.num_attention_heads=2",
-    "model.architecture.intermediate_size=64",
-]
-FEW_STEPS = [
-    "trainer.max_steps=4",
-    "trainer.eval_strategy=steps",
-    "trainer.save_strategy=steps",
-    "trainer.eval_steps=2",
-    "trainer.save_steps=2",
-    "trainer.logging_steps=1",
-    "trainer.disable_tqdm=true",
-    "trainer.report_to=[tensorboard]",
-    "window.max_length=64",
-    "window.stride=16",
-]
 FAST = SMALL_TINY + FEW_STEPS
 
 
