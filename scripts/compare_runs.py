@@ -23,7 +23,7 @@ def _as_paths(value):
 def main(cfg) -> None:
     runs_a, runs_b = runs_from(_as_paths(cfg.run_a)), runs_from(_as_paths(cfg.run_b))
     result = compare(runs_a, runs_b, cfg.split, list(cfg.tasks) if cfg.tasks else None, cfg.mode, cfg.unit, cfg.n_samples,
-                     cfg.seed, tuple(cfg.tests), cfg.per_type, cfg.per_seed)
+                     cfg.seed, tuple(cfg.tests), cfg.per_type, cfg.per_seed, cfg.level)
     text = f"# Paired significance test on {cfg.split}\n\n" + markdown(result, str(cfg.name_a), str(cfg.name_b))
     print(text)
     if cfg.output_dir:

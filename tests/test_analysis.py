@@ -184,6 +184,25 @@ def test_a_type_column_can_be_tested_on_its_own():
     assert bootstrap.paired_bootstrap(counts, counts, kind="LOC", n_samples=50)["p_value"] == 1.0
 
 
+def test_character_level_counts_use_the_original_offsets():
+    text = "زار محمد بغداد. ثم عاد إلى وبيروت"
+    gold = [Document("d", text, [at_in(text, "محمد", "PER"), at_in(text, "بغداد", "LOC"), at_in(text, "بيروت", "LOC")])]
+    pred = [Document("d", text, [at_in(text, "محمد", "PER"), at_in(text, "بغداد", "ORG"), at_in(text, "وبيروت", "LOC")])]
+    counts = bootstrap.count_documents(gold, pred, "ner")
+    assert counts.types == ["LOC", "ORG", "PER"]
+    assert (counts.tp.tolist(), counts.fp.tolist(), counts.fn.tolist()) == ([[0, 0, 1]], [[1, 1, 0]], [[2, 0, 0]])
+    assert bootstrap.sentence_offsets(text) == [0, text.index("ثم")]
+    by_sentence = bootstrap.count_documents(gold, pred, "ner", unit="sentence")
+    assert by_sentence.unit_ids == ["d#0", "d#1"] and by_sentence.fn.sum(1).tolist() == [1, 1]
+    with pytest.raises(ValueError, match="no prediction"):
+        bootstrap.count_documents(gold, [], "ner")
+
+
+def at_in(text: str, fragment: str, label: str) -> Span:
+    start = text.index(fragment) if fragment != "بيروت" else text.index("وبيروت") + 1
+    return Span(start, start + len(fragment), label)
+
+
 # --------------------------------------------------------------------------- SemEval schemes
 
 
@@ -371,6 +390,36 @@ def test_compare_two_settings_from_their_run_folders(sweep):
     assert len(ner["per_seed"]) == 3
     same = compare(find_runs(sweep / "ner"), find_runs(sweep / "ner"), split="test", n_samples=200, per_type=True)["ner"]
     assert same["micro"]["paired_bootstrap"]["p_value"] == 1.0 and same["PER"]["approximate_randomization"]["p_value"] == 1.0
+
+
+def test_compare_at_character_level_against_the_original_gold(tmp_path):
+    from arabic_ie.formats import read_brat, write_jsonl
+
+    sample = REPO_ROOT / "data" / "sample"
+    gold, _ = read_brat(sample / "test")
+    data = {"data": {"name": "sample", "format": "brat", "train": str(sample / "train"), "dev": str(sample / "dev"),
+                     "test": str(sample / "test"), "split_proclitics": True, "columns": None, "types": {"ner": None, "triggers": None}}}
+    runs = []
+    for name, drop in (("perfect", 0), ("worse", 3)):
+        folder = tmp_path / name
+        (folder / "predictions").mkdir(parents=True)
+        (folder / "config.yaml").write_text(json.dumps({**data, "seed": 1}))
+        (folder / "metrics.json").write_text(json.dumps({"test": {"ner": {}}}))
+        write_jsonl([Document(d.id, d.text, d.entities[drop:], d.triggers) for d in gold], folder / "predictions" / "test.jsonl")
+        runs.append(load_run(folder))
+    result = compare(runs[:1], runs[1:], split="test", level="char", n_samples=500, per_seed=False)["ner"]
+    assert result["a"]["micro_f1"] == [1.0] and result["b"]["micro_f1"][0] < 1.0 and result["mode"] == "character-exact"
+    assert result["micro"]["paired_bootstrap"]["p_value"] < 0.05 and result["units"] == len(gold)
+    sentences = compare(runs[:1], runs[:1], split="test", level="char", unit="sentence", n_samples=100, per_seed=False)["ner"]
+    assert sentences["units"] > 3 * len(gold) and sentences["micro"]["approximate_randomization"]["p_value"] == 1.0
+
+
+def test_word_level_compare_refuses_runs_with_different_word_level_gold(sweep, tmp_path):
+    other = tmp_path / "other"
+    records, texts = tag_records([["B-PER", "O"]] * 30, [["B-PER", "O"]] * 30)
+    make_run(other, 1, ["task=ner"], 0.5, records, texts)
+    with pytest.raises(ValueError, match="level=char"):
+        compare(find_runs(sweep / "ner")[:1], [load_run(other)], split="test", n_samples=10)
 
 
 def test_report_writes_intervals_semeval_errors_and_pngs(sweep):

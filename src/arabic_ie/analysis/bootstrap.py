@@ -19,6 +19,7 @@ difference of the mean F1 over the runs, all runs being scored on the same resam
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,27 +75,30 @@ class Counts:
 
 def count_spans(gold: list[list[str]], predicted: list[list[str]], types=(), mode: str = "default",
                 units: list[list[int]] | None = None, ids: list[str] | None = None) -> Counts:
-    """Counts per unit and type. `units[d]` lists the word indices where document d's units start
-    (None: one unit per document); a span belongs to the unit where it starts."""
+    """Counts per unit and type from word tags. `units[d]` lists the word indices where document
+    d's units start (None: one unit per document); a span belongs to the unit where it starts."""
     if len(gold) != len(predicted):
         raise ValueError(f"{len(gold)} gold and {len(predicted)} predicted tag sequences")
     per_doc = []
-    seen = set(types)
     for d, (g, p) in enumerate(zip(gold, predicted)):
         if len(g) != len(p):
             raise ValueError(f"document {d}: {len(g)} gold and {len(p)} predicted tags")
-        gs, ps = extract_spans(g, mode), extract_spans(p, mode)
-        seen |= {s[0] for s in gs | ps}
-        per_doc.append((gs, ps))
-    kinds = sorted(seen)
+        per_doc.append((extract_spans(g, mode), extract_spans(p, mode)))
+    return tabulate(per_doc, types, units, ids)
+
+
+def tabulate(per_doc: list[tuple[set, set]], types=(), units: list[list[int]] | None = None, ids: list[str] | None = None) -> Counts:
+    """Counts from (gold, predicted) sets of (type, start, end) per document; a span belongs to the
+    unit of the document (`units[d]`: unit start positions, same scale as the spans) where it starts."""
+    kinds = sorted(set(types) | {s[0] for gs, ps in per_doc for s in gs | ps})
     column = {k: j for j, k in enumerate(kinds)}
     rows, unit_ids = [], []
     for d, (gs, ps) in enumerate(per_doc):
         starts = sorted(set(units[d]) | {0}) if units is not None else [0]
         base = len(rows)
+        doc_id = ids[d] if ids is not None else str(d)
         for u in range(len(starts)):
             rows.append(np.zeros((3, len(kinds)), dtype=np.int64))
-            doc_id = ids[d] if ids is not None else str(d)
             unit_ids.append(doc_id if len(starts) == 1 else f"{doc_id}#{u}")
         for span in gs | ps:
             row = rows[base + int(np.searchsorted(starts, span[1], side="right")) - 1]
@@ -107,6 +111,28 @@ def count_spans(gold: list[list[str]], predicted: list[list[str]], types=(), mod
                 row[2, j] += 1
     stacked = np.stack(rows) if rows else np.zeros((0, 3, len(kinds)), dtype=np.int64)
     return Counts(kinds, stacked[:, 0], stacked[:, 1], stacked[:, 2], unit_ids)
+
+
+def sentence_offsets(text: str) -> list[int]:
+    """Character offsets where sentences start: 0, after sentence-final punctuation (. ! ? ؟ … ۔)
+    followed by whitespace, and after line breaks."""
+    return [0] + [m.end() for m in re.finditer(r"[.!?؟…۔]+\s+|\n\s*", text) if m.end() < len(text)]
+
+
+def count_documents(gold_docs, predicted_docs, task: str, types=(), unit: str = "document") -> Counts:
+    """Counts of exact character-offset matches (type, start, end) between gold and predicted
+    Documents (matched by id, in gold order): the reference is the original annotation, whatever
+    words a model saw, so runs with different segmentations are compared on the same gold."""
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}, not {unit!r}")
+    predicted = {d.id: d for d in predicted_docs}
+    missing = [d.id for d in gold_docs if d.id not in predicted]
+    if missing:
+        raise ValueError(f"{len(missing)} gold documents have no prediction, e.g. {missing[:3]}")
+    per_doc = [({(s.label, s.start, s.end) for s in d.spans(task)}, {(s.label, s.start, s.end) for s in predicted[d.id].spans(task)})
+               for d in gold_docs]
+    units = [sentence_offsets(d.text) for d in gold_docs] if unit == "sentence" else None
+    return tabulate(per_doc, types, units, [str(d.id) for d in gold_docs])
 
 
 def count_records(records: list[dict], task: str, types=(), mode: str = "default", unit: str = "document",

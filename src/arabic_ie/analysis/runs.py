@@ -165,3 +165,28 @@ def log_history(run_dir: str | Path) -> list[dict]:
     if not candidates:
         return []
     return json.loads(candidates[0].read_text(encoding="utf-8")).get("log_history", [])
+
+
+def predicted_documents(run_dir: str | Path, split: str):
+    """The run's predicted spans for a split (predictions/SPLIT.jsonl) as Documents."""
+    from arabic_ie.formats import read_jsonl
+
+    path = Path(run_dir) / PREDICTIONS_DIR / f"{split}.jsonl"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no span predictions for split {split!r}")
+    return read_jsonl(path)[0]
+
+
+def gold_documents(run: Run, split: str):
+    """The gold Documents of a split, read again from the data config in the run's config.yaml
+    (original character offsets, before any word segmentation)."""
+    from omegaconf import OmegaConf
+
+    from arabic_ie.data import load_corpus
+
+    if "data" not in run.config:
+        raise ValueError(f"{run.path}: config.yaml has no data config")
+    data = OmegaConf.create(run.config["data"])
+    if not data.get(split):
+        raise ValueError(f"{run.path}: the run's data config has no {split} split")
+    return load_corpus(data, splits=[split]).splits[split]
