@@ -75,6 +75,8 @@ def plot_curves(log_history: list[dict], path: str | Path, title: str = "") -> P
     if evals:
         left.plot([e["step"] for e in evals], [e["eval_loss"] for e in evals], marker="o", label="dev loss")
         keys = sorted({k for e in evals for k in e if k.startswith("eval_") and k.endswith("f1")})
+        if len(keys) == 2 and "eval_f1" in keys:
+            keys.remove("eval_f1")  # one task: its F1 is the mean
         for key in keys:
             points = [(e["step"], e[key]) for e in evals if key in e]
             right.plot(*zip(*points), marker="o", label=key[len("eval_"):].replace("_", " ") if key != "eval_f1" else "mean F1")
