@@ -74,13 +74,14 @@ def predict_logits(model: MultiHeadTagger, corpus: EncodedCorpus, pad_token_id: 
     model.eval()
     order = sorted(range(len(corpus.windows)), key=lambda i: len(corpus.windows[i].input_ids))
     collate = Collator(pad_token_id)
+    device = next(model.parameters()).device  # after GPU training the model is still on the GPU
     out = {task: [None] * len(corpus.windows) for task in model.tasks}
     for begin in range(0, len(order), batch_size):
         chunk = order[begin : begin + batch_size]
         batch = collate([{"input_ids": corpus.windows[i].input_ids} for i in chunk])
-        outputs = model(**batch)
+        outputs = model(**{k: v.to(device) for k, v in batch.items()})
         for task in model.tasks:
-            logits = outputs[f"logits_{task}"].float().numpy()
+            logits = outputs[f"logits_{task}"].float().cpu().numpy()
             for row, i in enumerate(chunk):
                 out[task][i] = logits[row, : len(corpus.windows[i].input_ids)]
     return out
