@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,6 +12,7 @@ from arabic_ie.formats import ReadReport, read_annotation_conf, read_documents
 from arabic_ie.formats.brat import find_annotation_conf
 from arabic_ie.labels import spans_to_tags
 
+log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")
 
 
@@ -77,3 +79,11 @@ def corpus_statistics(corpus: Corpus, segmenter=None) -> str:
     lines = ["| | " + " | ".join(splits) + " |", "|---|" + "---:|" * len(splits)]
     lines += [f"| {key} | " + " | ".join(str(rows[s][key]) for s in splits) + " |" for key in keys]
     return "\n".join(lines) + "\n"
+
+
+def warn_unknown_types(corpus: Corpus, schemes: dict, whose: str) -> None:
+    """Log the gold types of `corpus` that a trained model's schemes lack: they count as misses."""
+    for task, scheme in schemes.items():
+        unknown = sorted({s.label for docs in corpus.splits.values() for d in docs for s in d.spans(task)} - set(scheme.types))
+        if unknown:
+            log.warning("%s: types %s are not in the %s scheme %s; they count as misses", task, unknown, whose, list(scheme.types))

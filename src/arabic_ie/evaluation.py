@@ -14,16 +14,13 @@ with SCORES as in span_metrics and seqeval's as in metrics.
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
-from arabic_ie.data import load_corpus
+from arabic_ie.data import load_corpus, warn_unknown_types
 from arabic_ie.labels import spans_to_tags
 from arabic_ie.metrics import span_scores
 from arabic_ie.prediction import record
 from arabic_ie.span_metrics import char_spans, exact_scores, word_spans
-
-log = logging.getLogger(__name__)
 
 
 def score_predictions(documents, predictions, schemes) -> dict:
@@ -52,10 +49,7 @@ def evaluate_package(package: str | Path, data_cfg, splits=("dev", "test"), batc
 
     tagger = tagger or load(package, backend=backend)
     corpus = load_corpus(data_cfg, splits=[s for s in splits if data_cfg.get(s)])
-    for task, scheme in tagger.schemes.items():
-        unknown = sorted({s.label for docs in corpus.splits.values() for d in docs for s in d.spans(task)} - set(scheme.types))
-        if unknown:
-            log.warning("%s: types %s are not in the package's scheme %s; they count as misses", task, unknown, list(scheme.types))
+    warn_unknown_types(corpus, tagger.schemes, "package's")
     metrics = {}
     for split, documents in corpus.splits.items():
         predictions = tagger.predict_documents(documents, batch_size)

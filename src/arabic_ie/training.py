@@ -17,7 +17,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
 from arabic_ie.config import training_arguments_kwargs
-from arabic_ie.data import load_corpus
+from arabic_ie.data import load_corpus, warn_unknown_types
 from arabic_ie.distributed import is_main_process, world_size
 from arabic_ie.documents import Document
 from arabic_ie.formats import write_jsonl
@@ -248,10 +248,7 @@ def evaluate_run(run_dir: str | Path, data_cfg, splits=("dev", "test"), batch_si
     """Score a trained run on the splits of any data config; writes metrics.json/.md to `output_dir`."""
     model, tokenizer, featurizer = load_trained(run_dir)
     corpus = load_corpus(data_cfg, splits=[s for s in splits if data_cfg.get(s)])
-    for task, scheme in model.schemes.items():
-        unknown = sorted({s.label for docs in corpus.splits.values() for d in docs for s in d.spans(task)} - set(scheme.types))
-        if unknown:
-            log.warning("%s: types %s are not in the model's scheme %s; they count as misses", task, unknown, list(scheme.types))
+    warn_unknown_types(corpus, model.schemes, "model's")
     encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
     output_dir = Path(output_dir or run_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
