@@ -343,3 +343,46 @@ def test_continued_pretraining_starts_from_a_checkpoint_and_its_tokenizer(pretra
     before, after = start.bert.encoder.layer[0].output.dense.weight, continued.bert.encoder.layer[0].output.dense.weight
     assert before.shape == after.shape and not torch.equal(before, after)
     assert "continued from" in (tmp_path / "continued" / "model" / "README.md").read_text(encoding="utf-8")
+
+
+def test_shipping_writes_an_fp16_encoder_with_tokenizer_card_and_loss_curve(pretrained, tmp_path):
+    from safetensors import safe_open
+
+    from arabic_ie.pretraining.ship import ship_encoder
+
+    run_dir, _ = pretrained
+    results = tmp_path / "results.md"
+    results.write_text("| model | F1 |\n| --- | ---: |\n| tiny | 0.1234 |\n", encoding="utf-8")
+    out = tmp_path / "models" / "shipped"
+    summary = ship_encoder(run_dir, out, name="shipped", results=[results])
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md", "config.json", "loss_curve.png", "model.safetensors", "pretraining.json", "tokenizer.json",
+        "tokenizer_config.json"]
+    assert summary["shipped"]["dtype"] == "float16" and summary["steps"] == 4
+    with safe_open(str(out / "model.safetensors"), "pt") as weights:
+        keys = list(weights.keys())
+        assert {weights.get_tensor(k).dtype for k in keys} == {torch.float16}
+    assert not any(k.startswith("cls.") for k in keys) and "pooler.dense.weight" in keys  # no MLM head; full BertModel
+
+    encoder = AutoModel.from_pretrained(out, dtype=torch.float32)
+    assert encoder.dtype == torch.float32 and type(encoder).__name__ == "BertModel"
+    trained = AutoModelForMaskedLM.from_pretrained(run_dir / "model").bert.embeddings.word_embeddings.weight
+    assert torch.allclose(encoder.embeddings.word_embeddings.weight, trained, atol=1e-3)
+    assert AutoTokenizer.from_pretrained(out).tokenize("الرياض") == AutoTokenizer.from_pretrained(run_dir / "model").tokenize("الرياض")
+
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\nlicense: other") and "# shipped: a compact Arabic BERT" in card
+    assert "## Fine-tuning results" in card and "| tiny | 0.1234 |" in card and "![MLM loss](loss_curve.png)" in card
+    heldout = json.loads((out / "pretraining.json").read_text(encoding="utf-8"))["loss_history"]["heldout"]
+    assert [step for step, _ in heldout] == [2, 4] and f"| 4 | {heldout[-1][1]:.4f} |" in card
+
+
+def test_shipping_refuses_a_folder_over_the_size_limit_and_writes_nothing(pretrained, tmp_path):
+    from arabic_ie.pretraining.ship import ship_encoder
+
+    run_dir, _ = pretrained
+    with pytest.raises(ValueError, match=r"over the 0.01 MB limit"):
+        ship_encoder(run_dir, tmp_path / "big", name="big", max_megabytes=0.01)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(FileNotFoundError, match="pretraining.json is missing"):
+        ship_encoder(tmp_path, tmp_path / "x", name="x")

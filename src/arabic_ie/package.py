@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 FORMAT = "arabic-ie-package"
 FORMAT_VERSION = 1
+DEFAULT_LICENSE = "Apache-2.0"  # the project's own; a pretrained encoder's licence (model.license) takes precedence
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 HEADS_FILE = "heads.safetensors"
@@ -185,8 +186,11 @@ def _read_json(path: Path, default=None):
 
 def export_package(run_dir: str | Path, output_dir: str | Path, *, name: str | None = None, version: str = "0.1.0",
                    onnx: bool = True, wheel: bool = False, wheel_dir: str | Path | None = None,
-                   overwrite: bool = False, license: str = "Apache-2.0", intended_use: str | None = None) -> Path:
+                   overwrite: bool = False, license: str | None = None, intended_use: str | None = None) -> Path:
     """Export RUN_DIR/model as a self-contained package at `output_dir`, atomically.
+
+    `license=None` takes the licence of the encoder the run fine-tuned (`model.license`, e.g. the
+    embedded encoder's CC BY-NC-SA 4.0, which binds derived models) or else Apache-2.0.
 
     Everything is written into a hidden sibling folder (`.NAME.partial-XXXX`), the manifest last,
     each file and the folder fsync'ed, and only then renamed to `output_dir`: an interrupted
@@ -234,6 +238,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
     tasks = list(meta["tasks"])
     schemes = {task: meta["schemes"][task] for task in tasks}
     name = python_name(name) if name else default_name(run_dir, meta)
+    license = license or meta.get("model_license") or DEFAULT_LICENSE
     primary = tasks[0]
 
     # 1. weights: a standard token-classification model for the first task, other heads beside it
@@ -439,7 +444,7 @@ def model_card(manifest: dict, run_dir: Path | None = None, intended_use: str | 
     """README.md of a package: Hugging Face front matter, data, metrics table, use and licence."""
     tasks, training = manifest["tasks"], manifest["training"]
     scores = manifest["metrics"]["scores"]
-    lines = ["---", "language: ar", f"license: {manifest['license'].lower()}", "library_name: transformers",
+    lines = ["---", "language: ar", f"license: {manifest['license'].lower().replace(' ', '-')}", "library_name: transformers",
              "pipeline_tag: token-classification", "tags: [arabic, ner, event-extraction, arabic-ie]", "---", "",
              f"# {manifest['name']} {manifest['version']}", "",
              f"Arabic {' and '.join({'ner': 'named entities', 'triggers': 'event triggers'}[t] for t in tasks)} "

@@ -184,6 +184,8 @@ def train(cfg, run_dir: str | Path) -> dict:
         "segmenter": segmenter.to_dict(),
         "window": dict(cfg.window),
         "model": describe(cfg.model),
+        # a pretrained encoder's licence condition (model.license) carries over to the fine-tuned model
+        "model_license": cfg.model.get("license"),
         "training_data": cfg.data.name,
     }
     model.save(saved_model, extra=tagger_meta)
