@@ -18,6 +18,7 @@ if str(REPO_ROOT / "src") not in sys.path:
 
 # A very small encoder and a few steps: the point is the plumbing, not the scores.
 SMALL_TINY = [
+    "model=tiny",  # named, so that these stay small whatever the default model is
     "model.architecture.hidden_size=32",
     "model.architecture.num_hidden_layers=1",
     "model.architecture.num_attention_heads=2",

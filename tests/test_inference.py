@@ -130,6 +130,17 @@ def test_export_writes_a_self_contained_package_with_a_manifest(joint):
     assert config["model_max_length"] == 32 and "local_files_only" not in config
 
 
+def test_export_takes_the_encoders_licence_unless_one_is_given(tmp_path):
+    run = make_run(tmp_path / "run", tasks=("ner",))
+    tagger_file = run / "model" / "tagger.json"
+    tagger_file.write_text(json.dumps({**json.loads(tagger_file.read_text()), "model_license": "CC BY-NC-SA 4.0"}))
+    pkg = export_package(run, tmp_path / "inherited", onnx=False)
+    assert json.loads((pkg / "manifest.json").read_text())["license"] == "CC BY-NC-SA 4.0"
+    assert "license: cc-by-nc-sa-4.0" in (pkg / "README.md").read_text()
+    given = export_package(run, tmp_path / "given", onnx=False, license="MIT")
+    assert json.loads((given / "manifest.json").read_text())["license"] == "MIT"
+
+
 def test_export_refuses_an_existing_folder_unless_overwrite(joint, tmp_path):
     run, _ = joint
     target = tmp_path / "pkg"

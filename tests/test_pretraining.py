@@ -354,7 +354,9 @@ def test_shipping_writes_an_fp16_encoder_with_tokenizer_card_and_loss_curve(pret
     results = tmp_path / "results.md"
     results.write_text("| model | F1 |\n| --- | ---: |\n| tiny | 0.1234 |\n", encoding="utf-8")
     out = tmp_path / "models" / "shipped"
-    summary = ship_encoder(run_dir, out, name="shipped", results=[results])
+    phase1 = {"label": "phase 1", "trainer_state": run_dir / "checkpoints" / "checkpoint-2" / "trainer_state.json",
+              "tokens_per_step": 100}
+    summary = ship_encoder(run_dir, out, name="shipped", results=[results], earlier_phases=[phase1])
     assert sorted(p.name for p in out.iterdir()) == [
         "README.md", "config.json", "loss_curve.png", "model.safetensors", "pretraining.json", "tokenizer.json",
         "tokenizer_config.json"]
@@ -373,8 +375,12 @@ def test_shipping_writes_an_fp16_encoder_with_tokenizer_card_and_loss_curve(pret
     card = (out / "README.md").read_text(encoding="utf-8")
     assert card.startswith("---\nlicense: other") and "# shipped: a compact Arabic BERT" in card
     assert "## Fine-tuning results" in card and "| tiny | 0.1234 |" in card and "![MLM loss](loss_curve.png)" in card
-    heldout = json.loads((out / "pretraining.json").read_text(encoding="utf-8"))["loss_history"]["heldout"]
-    assert [step for step, _ in heldout] == [2, 4] and f"| 4 | {heldout[-1][1]:.4f} |" in card
+    phases = json.loads((out / "pretraining.json").read_text(encoding="utf-8"))["loss_history"]
+    assert [p["label"] for p in phases] == ["phase 1", "seq 32, 128 tokens/step"]
+    assert [step for step, _ in phases[0]["heldout"]] == [2] and [step for step, _ in phases[1]["heldout"]] == [2, 4]
+    # tokens seen run on across phases: phase 1 trained 2 steps of 100 tokens, then 4 x 128
+    assert f"| phase 1 | 2 | 200 | {phases[0]['heldout'][0][1]:.4f} |" in card
+    assert f"| seq 32, 128 tokens/step | 4 | 712 | {phases[1]['heldout'][-1][1]:.4f} |" in card
 
 
 def test_shipping_refuses_a_folder_over_the_size_limit_and_writes_nothing(pretrained, tmp_path):
@@ -386,3 +392,20 @@ def test_shipping_refuses_a_folder_over_the_size_limit_and_writes_nothing(pretra
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(FileNotFoundError, match="pretraining.json is missing"):
         ship_encoder(tmp_path, tmp_path / "x", name="x")
+
+
+def test_sinusoidal_position_embeddings_have_the_table_and_the_asked_scale():
+    from arabic_ie.pretraining.model import sinusoidal_positions_
+
+    model = BertForMaskedLM(BertConfig(vocab_size=50, hidden_size=8, num_hidden_layers=1, num_attention_heads=2,
+                                       intermediate_size=16, max_position_embeddings=12))
+    words = model.bert.embeddings.word_embeddings.weight.detach().clone()
+    sinusoidal_positions_(model, scale=0.5)
+    positions = model.bert.embeddings.position_embeddings.weight.detach()
+    target = 0.5 * words.norm(dim=1).mean()
+    assert torch.allclose(positions.norm(dim=1), target.expand(12), atol=1e-5)
+    # position 0: sin(0) = 0 and cos(0) = 1 in alternate columns; position 1's first pair is (sin 1, cos 1)
+    assert torch.allclose(positions[0] / positions[0].norm(), torch.tensor([0.0, 1.0] * 4) / 2.0, atol=1e-6)
+    first = positions[1, :2] / positions[1].norm() * 2.0
+    assert torch.allclose(first, torch.tensor([math.sin(1.0), math.cos(1.0)]), atol=1e-6)
+    assert torch.equal(model.bert.embeddings.word_embeddings.weight, words)  # words untouched

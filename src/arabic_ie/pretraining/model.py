@@ -63,3 +63,25 @@ def masked_lm_loss(model, input_ids: torch.Tensor, labels: torch.Tensor, attenti
     selected = labels != IGNORE_INDEX
     logits = head(hidden[selected])
     return nn.functional.cross_entropy(logits.float(), labels[selected], reduction=reduction)
+
+
+def sinusoidal_positions_(model, scale: float) -> None:
+    """Overwrite the learned absolute position embeddings with the sinusoidal table of Vaswani et al.
+    (2017), each row scaled to `scale` times the mean norm of the word embeddings.
+
+    Why: a BERT trained from scratch sits on the MLM loss plateau (about unigram entropy) until its
+    attention learns to use positions; its randomly initialised position embeddings are small and
+    unstructured, and on our budget they had barely moved after 2,500 steps (docs/pretraining.md).
+    A sinusoidal table makes relative offsets a linear function of the embeddings from the start.
+    """
+    embeddings = model.base_model.embeddings
+    positions = embeddings.position_embeddings.weight
+    count, width = positions.shape
+    index = torch.arange(count, dtype=torch.float32)[:, None]
+    frequencies = torch.exp(torch.arange(0, width, 2, dtype=torch.float32) * (-torch.log(torch.tensor(10000.0)) / width))
+    table = torch.zeros(count, width)
+    table[:, 0::2] = torch.sin(index * frequencies)
+    table[:, 1::2] = torch.cos(index * frequencies)
+    target = scale * embeddings.word_embeddings.weight.detach().norm(dim=1).mean()
+    with torch.no_grad():
+        positions.copy_(table / table.norm(dim=1, keepdim=True) * target)

@@ -40,7 +40,7 @@ from arabic_ie.config import training_arguments_kwargs
 from arabic_ie.distributed import is_main_process, world_size
 from arabic_ie.pretraining.corpus import Preprocessor
 from arabic_ie.pretraining.masking import BlockDataset, FixedMasks, MaskingCollator, MaskingConfig
-from arabic_ie.pretraining.model import build_mlm_model, masked_lm_loss, mlm_head
+from arabic_ie.pretraining.model import build_mlm_model, masked_lm_loss, mlm_head, sinusoidal_positions_
 from arabic_ie.pretraining.packing import CorpusSpec, pack_corpus, scratch_tokenizer
 from arabic_ie.tokenization import load_tokenizer
 
@@ -184,6 +184,9 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
     collator = MaskingCollator(masking, special_ids, tokenizer.mask_token_id, tokenizer.pad_token_id, vocab_size)
 
     model = build_mlm_model(dict(cfg.architecture), tokenizer, cfg.init_from)
+    if cfg.get("position_init") == "sinusoidal":  # a resumed run then loads its checkpoint's own positions
+        sinusoidal_positions_(model, cfg.position_init_scale)
+        log.info("position embeddings set to a sinusoidal table (scale %s)", cfg.position_init_scale)
     masked_only = cfg.mlm_head == "masked_only"
     if masked_only and mlm_head(model) is None:
         log.warning("%s has no position-wise MLM head we know: scoring every position", type(model).__name__)

@@ -1,4 +1,4 @@
-"""Ship a pretraining run's encoder as plain files small enough for git (the project's `model=embedded`).
+"""Ship a pretraining run's encoder as plain files small enough for git (`models/NAME`).
 
 What goes into the folder, and why:
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import re
 import shutil
 import tempfile
@@ -35,33 +36,39 @@ DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json")
 
 
-def loss_history(run_dir: Path) -> dict[str, list[tuple[int, float]]]:
-    """(step, loss) pairs of training and held-out MLM loss from the Trainer's state file."""
-    state_file = Path(run_dir) / "checkpoints" / "trainer_state.json"
+def phase_history(state_file, label: str, tokens_per_step: int) -> dict:
+    """One pretraining run's (step, loss) pairs, training and held-out, from its trainer_state.json."""
+    state_file = Path(state_file)
     if not state_file.is_file():
         raise FileNotFoundError(f"{state_file}: no trainer state (was the pretraining run finished?)")
     history = json.loads(state_file.read_text(encoding="utf-8"))["log_history"]
     train = [(h["step"], h["loss"]) for h in history if "loss" in h]
-    heldout = [(h["step"], h["eval_loss"]) for h in history if "eval_loss" in h]
-    # the final evaluation after training repeats the last step's; keep one point per step
-    return {"train": train, "heldout": sorted(dict(heldout).items())}
+    # the evaluation after training repeats the last step's: one point per step
+    heldout = sorted({h["step"]: h["eval_loss"] for h in history if "eval_loss" in h}.items())
+    return {"label": label, "tokens_per_step": int(tokens_per_step), "train": train, "heldout": [list(p) for p in heldout]}
 
 
-def plot_loss_curve(history: dict, path: Path) -> None:
+def plot_loss_curve(phases: list[dict], path: Path) -> None:
+    """Training and held-out MLM loss against tokens seen, one colour per phase."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
-    for name, style in (("train", "-"), ("heldout", "o-")):
-        if history[name]:
-            steps, losses = zip(*history[name])
-            ax.plot(steps, losses, style, label="held-out (fixed masks)" if name == "heldout" else "training", markersize=3)
-    ax.set_xlabel("step")
+    fig, ax = plt.subplots(figsize=(7, 3.5), dpi=100)
+    offset = 0.0
+    for phase, colour in zip(phases, ("tab:blue", "tab:orange", "tab:green", "tab:red")):
+        scale = phase["tokens_per_step"] / 1e6
+        for name, style, what in (("train", "-", "training"), ("heldout", "o", "held-out")):
+            if phase[name]:
+                steps, losses = zip(*phase[name])
+                ax.plot([offset + step * scale for step in steps], losses, style, color=colour, markersize=4,
+                        alpha=0.6 if name == "train" else 1.0, label=f"{phase['label']}: {what}")
+        offset += max((step for step, _ in phase["train"]), default=0) * scale
+    ax.set_xlabel("tokens seen (millions)")
     ax.set_ylabel("MLM loss")
     ax.grid(alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
@@ -72,8 +79,13 @@ def folder_megabytes(folder: Path) -> float:
 
 
 def ship_encoder(run_dir, output_dir, *, name: str, dtype: str = "float16", max_megabytes: float = 25.0,
-                 results=(), seed: int = 0) -> dict:
-    """Write RUN_DIR/model's encoder, tokenizer and model card to OUTPUT_DIR (replacing it)."""
+                 results=(), earlier_phases=(), label: str | None = None, seed: int = 0) -> dict:
+    """Write RUN_DIR/model's encoder, tokenizer and model card to OUTPUT_DIR (replacing it).
+
+    `earlier_phases`: runs that RUN_DIR continued from (`init_from`), oldest first, each a mapping
+    with `label`, `trainer_state` (its trainer_state.json) and `tokens_per_step`, so that the card's
+    loss curve and table show the whole history; `label` names RUN_DIR's own phase.
+    """
     run_dir, output_dir = Path(run_dir), Path(output_dir)
     source = run_dir / MODEL_DIR
     if not (source / "pretraining.json").is_file():
@@ -81,7 +93,10 @@ def ship_encoder(run_dir, output_dir, *, name: str, dtype: str = "float16", max_
     if dtype not in DTYPES:
         raise ValueError(f"dtype {dtype!r}: choose one of {', '.join(DTYPES)}")
     summary = json.loads((source / "pretraining.json").read_text(encoding="utf-8"))
-    history = loss_history(run_dir)
+    tokens_per_step = summary["tokens_seen"] // max(summary["steps"], 1)
+    last = phase_history(run_dir / "checkpoints" / "trainer_state.json",
+                         label or f"seq {summary['seq_length']}, {tokens_per_step:,} tokens/step", tokens_per_step)
+    history = [phase_history(p["trainer_state"], p["label"], p["tokens_per_step"]) for p in earlier_phases] + [last]
 
     torch.manual_seed(seed)  # the untrained pooler's initialisation
     trained = AutoModel.from_pretrained(source, dtype=torch.float32)  # drops the MLM head
@@ -109,6 +124,9 @@ def ship_encoder(run_dir, output_dir, *, name: str, dtype: str = "float16", max_
         plot_loss_curve(history, staging / "loss_curve.png")
         results_md = [Path(r).read_text(encoding="utf-8").strip() for r in results]
         (staging / "README.md").write_text(model_card(name, summary, source / "README.md", results_md), encoding="utf-8")
+        staging.chmod(0o755)  # mkdtemp made it private; the shipped files are for everyone to read
+        for file in staging.iterdir():
+            file.chmod(0o644)
         if output_dir.exists():
             shutil.rmtree(output_dir)
         staging.rename(output_dir)
@@ -125,8 +143,16 @@ def model_card(name: str, summary: dict, run_card: Path, results: list[str]) -> 
     # keep the run card's front matter and facts, drop its "Use" section (paths of the run folder)
     body = run_text.split("\n## Use", 1)[0].rstrip()
     body = re.sub(r"^# .*$", f"# {name}: a compact Arabic BERT pretrained with arabic-ie", body, count=1, flags=re.M)
+    # the run card names folders on the machine that trained it: show them relative to the repository
+    root = Path(os.environ.get("PROJECT_ROOT") or Path.cwd()).resolve()
+    body = body.replace(f"{root.parent}/shared/", "../shared/").replace(f"{root}/", "")
     shipped = summary["shipped"]
-    heldout = summary["loss_history"]["heldout"]
+    phases = summary["loss_history"]
+    steps = sum(max((step for step, _ in p["train"]), default=0) for p in phases)
+    tokens = sum(max((step for step, _ in p["train"]), default=0) * p["tokens_per_step"] for p in phases)
+    if len(phases) > 1:
+        body += (f"\n- **Whole history:** {len(phases)} phases, each continuing the previous one, {steps:,} steps and "
+                 f"{tokens:,} tokens in all (the lines above describe the last phase; table below).")
     lines = [body, "", "## This folder", "",
              f"- `model.safetensors` ({shipped['dtype']}) and `config.json`: the encoder as a `BertModel`, "
              f"{shipped['megabytes']:.1f} MB with the tokenizer. Load it in float32 to train "
@@ -135,13 +161,19 @@ def model_card(name: str, summary: dict, run_card: Path, results: list[str]) -> 
              "(token classification does not use it).",
              "- `pretraining.json`: the full recipe, counts and the loss history; `loss_curve.png`: the curve below.",
              "", "## Loss curve", "", "![MLM loss](loss_curve.png)", "",
-             "| step | held-out MLM loss | perplexity |", "| ---: | ---: | ---: |"]
-    lines += [f"| {step:,} | {loss:.4f} | {math.exp(loss):.1f} |" for step, loss in heldout]
+             "Held-out blocks have the phase's sequence length, so losses compare within a phase, not across phases.", "",
+             "| phase | step | tokens seen | held-out MLM loss | perplexity |", "| --- | ---: | ---: | ---: | ---: |"]
+    offset = 0
+    for phase in summary["loss_history"]:
+        lines += [f"| {phase['label']} | {step:,} | {offset + step * phase['tokens_per_step']:,} | {loss:.4f} | "
+                  f"{math.exp(loss):.1f} |" for step, loss in phase["heldout"]]
+        offset += max((step for step, _ in phase["train"]), default=0) * phase["tokens_per_step"]
     if results:
         lines += ["", "## Fine-tuning results", ""] + [r + "\n" for r in results]
     lines += ["", "## Use", "", "```bash",
-              "python scripts/train.py                      # model=embedded is the default",
-              "python scripts/train.py data=anercorp task=ner model=embedded", "```", "",
+              f"python scripts/train.py model=local model.path=models/{name} model.learning_rate=LR",
+              f"python scripts/train.py data=anercorp task=ner model=local model.path=models/{name} model.learning_rate=LR",
+              "```", "",
               "```python", "import torch", "from transformers import AutoModel, AutoTokenizer",
               f"encoder = AutoModel.from_pretrained('models/{name}', dtype=torch.float32)",
               f"tokenizer = AutoTokenizer.from_pretrained('models/{name}')", "```", ""]
