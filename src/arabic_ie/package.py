@@ -189,8 +189,8 @@ def export_package(run_dir: str | Path, output_dir: str | Path, *, name: str | N
                    overwrite: bool = False, license: str | None = None, intended_use: str | None = None) -> Path:
     """Export RUN_DIR/model as a self-contained package at `output_dir`, atomically.
 
-    `license=None` takes the licence of the encoder the run fine-tuned (`model.license`, e.g. the
-    embedded encoder's CC BY-NC-SA 4.0, which binds derived models) or else Apache-2.0.
+    `license=None` takes the licence of the encoder the run fine-tuned (`model.license`, e.g. CC BY-NC-SA 4.0
+    for an encoder pretrained on SaudiNewsNet, which binds derived models) or else Apache-2.0.
 
     Everything is written into a hidden sibling folder (`.NAME.partial-XXXX`), the manifest last,
     each file and the folder fsync'ed, and only then renamed to `output_dir`: an interrupted

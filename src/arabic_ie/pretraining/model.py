@@ -71,7 +71,7 @@ def sinusoidal_positions_(model, scale: float) -> None:
 
     Why: a BERT trained from scratch sits on the MLM loss plateau (about unigram entropy) until its
     attention learns to use positions; its randomly initialised position embeddings are small and
-    unstructured, and on our budget they had barely moved after 2,500 steps (docs/pretraining.md).
+    unstructured, and on our budget they had barely moved after 2,450 steps (docs/pretraining.md).
     A sinusoidal table makes relative offsets a linear function of the embeddings from the start.
     """
     embeddings = model.base_model.embeddings

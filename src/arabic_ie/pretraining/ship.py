@@ -48,6 +48,10 @@ def phase_history(state_file, label: str, tokens_per_step: int) -> dict:
     return {"label": label, "tokens_per_step": int(tokens_per_step), "train": train, "heldout": [list(p) for p in heldout]}
 
 
+def last_step(phase: dict) -> int:
+    return max((step for step, _ in phase["train"]), default=0)
+
+
 def plot_loss_curve(phases: list[dict], path: Path) -> None:
     """Training and held-out MLM loss against tokens seen, one colour per phase."""
     import matplotlib
@@ -64,7 +68,7 @@ def plot_loss_curve(phases: list[dict], path: Path) -> None:
                 steps, losses = zip(*phase[name])
                 ax.plot([offset + step * scale for step in steps], losses, style, color=colour, markersize=4,
                         alpha=0.6 if name == "train" else 1.0, label=f"{phase['label']}: {what}")
-        offset += max((step for step, _ in phase["train"]), default=0) * scale
+        offset += last_step(phase) * scale
     ax.set_xlabel("tokens seen (millions)")
     ax.set_ylabel("MLM loss")
     ax.grid(alpha=0.3)
@@ -148,8 +152,8 @@ def model_card(name: str, summary: dict, run_card: Path, results: list[str]) -> 
     body = body.replace(f"{root.parent}/shared/", "../shared/").replace(f"{root}/", "")
     shipped = summary["shipped"]
     phases = summary["loss_history"]
-    steps = sum(max((step for step, _ in p["train"]), default=0) for p in phases)
-    tokens = sum(max((step for step, _ in p["train"]), default=0) * p["tokens_per_step"] for p in phases)
+    steps = sum(last_step(p) for p in phases)
+    tokens = sum(last_step(p) * p["tokens_per_step"] for p in phases)
     if len(phases) > 1:
         body += (f"\n- **Whole history:** {len(phases)} phases, each continuing the previous one, {steps:,} steps and "
                  f"{tokens:,} tokens in all (the lines above describe the last phase; table below).")
@@ -167,7 +171,7 @@ def model_card(name: str, summary: dict, run_card: Path, results: list[str]) -> 
     for phase in summary["loss_history"]:
         lines += [f"| {phase['label']} | {step:,} | {offset + step * phase['tokens_per_step']:,} | {loss:.4f} | "
                   f"{math.exp(loss):.1f} |" for step, loss in phase["heldout"]]
-        offset += max((step for step, _ in phase["train"]), default=0) * phase["tokens_per_step"]
+        offset += last_step(phase) * phase["tokens_per_step"]
     if results:
         lines += ["", "## Fine-tuning results", ""] + [r + "\n" for r in results]
     lines += ["", "## Use", "", "```bash",
