@@ -209,7 +209,7 @@ def export_package(run_dir: str | Path, output_dir: str | Path, *, name: str | N
     try:
         manifest = _write_package(run_dir, staging, name=name, version=version, onnx=onnx, license=license,
                                   intended_use=intended_use)
-        _publish_modes(staging)
+        publish_modes(staging)
         _fsync_tree(staging)
         if output_dir.exists():
             retired = output_dir.with_name(f".{output_dir.name}.old-{os.getpid()}")
@@ -503,7 +503,7 @@ def _write_json_synced(path: Path, data: dict) -> None:
         os.fsync(handle.fileno())
 
 
-def _publish_modes(folder: Path) -> None:
+def publish_modes(folder: Path) -> None:
     """mkdtemp makes a private (0700) folder and some writers 0600 files: give the package the
     modes a normal folder would have under the current umask."""
     umask = os.umask(0)

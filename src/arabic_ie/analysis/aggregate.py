@@ -88,7 +88,7 @@ def add_intervals(rows: list[dict], runs: list[Run], ignored=DEFAULT_IGNORED, un
         loaded = [records(run, split) for run in groups.get(setting, [])]
         if not loaded or any(x is None or not x[0] or task not in x[0][0]["gold"] for x in loaded):
             continue
-        types = sorted({t[2:] for recs, _ in loaded for r in recs for tags in (r["gold"][task], r["predicted"][task]) for t in tags if t != "O"})
+        types = bootstrap.record_types([recs for recs, _ in loaded], task)
         try:
             counts = [bootstrap.count_records(recs, task, types, mode, unit, texts) for recs, texts in loaded]
             ci = bootstrap.bootstrap_ci(counts, n_samples, seed, confidence)

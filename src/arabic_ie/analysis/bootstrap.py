@@ -135,6 +135,13 @@ def count_documents(gold_docs, predicted_docs, task: str, types=(), unit: str = 
     return tabulate(per_doc, types, units, [str(d.id) for d in gold_docs])
 
 
+def record_types(record_lists, task: str) -> list[str]:
+    """The entity types in the gold and predicted word tags of `task` over several runs' records
+    (predictions/SPLIT.tags.jsonl): the shared `types` their counts need."""
+    return sorted({tag[2:] for records in record_lists for r in records for tags in (r["gold"][task], r["predicted"][task])
+                   for tag in tags if tag != "O"})
+
+
 def count_records(records: list[dict], task: str, types=(), mode: str = "default", unit: str = "document",
                   texts: dict[str, str] | None = None) -> Counts:
     """Counts from predictions/SPLIT.tags.jsonl records (see runs.read_tags). unit='sentence' needs

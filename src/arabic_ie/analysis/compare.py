@@ -29,8 +29,7 @@ def _word_counts(runs_a, runs_b, split, tasks, mode, unit):
         if any([r["gold"][task] for r in records] != reference for records in records_a + records_b):
             raise ValueError(f"{task}: the runs' word-level gold tags differ (another word segmentation, e.g. data.split_proclitics?): "
                              "compare them with level=char (exact character offsets against the original gold)")
-        types = sorted({k for records in records_a + records_b for r in records for tags in (r["gold"][task], r["predicted"][task])
-                        for k in (t[2:] for t in tags if t != "O")})
+        types = bootstrap.record_types(records_a + records_b, task)
         out[task] = ([bootstrap.count_records(records, task, types, mode, unit, texts) for records in records_a],
                      [bootstrap.count_records(records, task, types, mode, unit, texts) for records in records_b])
     return out

@@ -32,6 +32,7 @@ from typing import Iterator
 
 import numpy as np
 
+from arabic_ie.package import publish_modes
 from arabic_ie.pretraining.corpus import Preprocessor, ReadReport, corpus_files, corpus_signature, iter_documents
 from arabic_ie.tokenization import load_tokenizer, train_wordpiece
 
@@ -88,11 +89,9 @@ def _atomic_folder(final: Path, build) -> bool:
     """Run `build(tmp_folder)` and rename the folder to `final`; False if another process won."""
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=final.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's folder is private (0700); a cache folder should not be
     try:
         build(tmp)
+        publish_modes(tmp)  # mkdtemp's folder is private (0700); a cache folder should not be
         try:
             os.rename(tmp, final)
         except OSError:

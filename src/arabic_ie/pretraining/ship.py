@@ -29,6 +29,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModel, AutoTokenizer, BertModel
 
+from arabic_ie.package import publish_modes
 from arabic_ie.pretraining.run import MODEL_DIR
 
 log = logging.getLogger(__name__)
@@ -128,9 +129,7 @@ def ship_encoder(run_dir, output_dir, *, name: str, dtype: str = "float16", max_
         plot_loss_curve(history, staging / "loss_curve.png")
         results_md = [Path(r).read_text(encoding="utf-8").strip() for r in results]
         (staging / "README.md").write_text(model_card(name, summary, source / "README.md", results_md), encoding="utf-8")
-        staging.chmod(0o755)  # mkdtemp made it private; the shipped files are for everyone to read
-        for file in staging.iterdir():
-            file.chmod(0o644)
+        publish_modes(staging)  # mkdtemp made the folder private
         if output_dir.exists():
             shutil.rmtree(output_dir)
         staging.rename(output_dir)
