@@ -409,3 +409,26 @@ def test_sinusoidal_position_embeddings_have_the_table_and_the_asked_scale():
     first = positions[1, :2] / positions[1].norm() * 2.0
     assert torch.allclose(first, torch.tensor([math.sin(1.0), math.cos(1.0)]), atol=1e-6)
     assert torch.equal(model.bert.embeddings.word_embeddings.weight, words)  # words untouched
+
+
+def test_a_packed_folder_trains_without_the_corpus_and_refuses_a_partial_copy(pretrained, corpus, tmp_path):
+    import shutil
+
+    _, cache = pretrained
+    (packed,) = [p for p in cache.glob("packed-*") if json.loads((p / "meta.json").read_text())["vocab_size"] > 250]
+    moved = shutil.copytree(packed, tmp_path / "elsewhere" / "packed")
+    gone = tmp_path / "no_corpus_here"  # as on a GPU host that holds only the packed folder
+    summary = pretrain(config(gone, tmp_path / "empty_cache", f"packed_dir={moved}", "trainer.max_steps=2",
+                              "trainer.save_strategy=no"), tmp_path / "from_packed")
+    assert summary["steps"] == 2 and summary["heldout_loss"] is not None
+    assert summary["tokens"]["train"] == json.loads((packed / "meta.json").read_text())["splits"]["train"]["tokens"]
+    assert not (tmp_path / "empty_cache").exists()  # nothing tokenized or cached again
+    saved = AutoTokenizer.from_pretrained(tmp_path / "from_packed" / "model")
+    assert packing.tokenizer_fingerprint(saved) == json.loads((packed / "meta.json").read_text())["key"]["tokenizer"]
+
+    with open(moved / "train.ids.bin", "r+b") as handle:
+        handle.truncate(10)
+    with pytest.raises(ValueError, match=r"train\.ids\.bin: expected .* bytes, found 10"):
+        pretrain(config(gone, tmp_path / "empty_cache", f"packed_dir={moved}"), tmp_path / "partial")
+    with pytest.raises(FileNotFoundError, match="not a packed corpus folder"):
+        pretrain(config(gone, tmp_path / "empty_cache", f"packed_dir={tmp_path}"), tmp_path / "not_packed")

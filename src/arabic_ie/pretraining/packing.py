@@ -11,6 +11,10 @@ size, mtime), the text field and .txt unit, the tokenizer (vocabulary and pipeli
 preprocessing (normalizer, segmenter) and the held-out rule. A folder is built under a temporary
 name and renamed when complete, so an interrupted build leaves nothing that looks valid.
 
+A packed folder is self-contained (streams, `meta.json` and the tokenizer that made the ids, in
+`tokenizer/`): `open_packed` trains from it on a machine that lacks the raw corpus (a GPU host;
+`packed_dir=` in configs/pretrain.yaml).
+
 Tokenizers trained from scratch are cached the same way (keyed by the corpus, the number of words
 and the vocabulary settings): the WordPiece training is reproducible (see
 `arabic_ie.tokenization.train_wordpiece`), so a cache hit is the vocabulary a rebuild would give.
@@ -37,9 +41,10 @@ from arabic_ie.pretraining.corpus import Preprocessor, ReadReport, corpus_files,
 from arabic_ie.tokenization import load_tokenizer, train_wordpiece
 
 log = logging.getLogger(__name__)
-PACK_FORMAT = 1  # bump when the layout or the packing rule changes: old caches are then ignored
+PACK_FORMAT = 2  # bump when the layout or the packing rule changes: old caches are then ignored
 SPLITS = ("train", "heldout")
 META_FILE = "meta.json"
+TOKENIZER_DIR = "tokenizer"  # a packed folder carries the tokenizer that made its ids
 
 
 def _hash(payload) -> str:
@@ -183,6 +188,33 @@ def pack_corpus(spec: CorpusSpec, tokenizer, preprocess: Preprocessor, cache_dir
     return PackedCorpus(folder, meta, reused=False)
 
 
+def open_packed(folder: str | Path):
+    """(tokenizer, PackedCorpus) of a packed folder made by `pack_corpus`, checked for completeness
+    and for a tokenizer that still matches the ids; errors name the folder and what is wrong."""
+    folder = Path(folder)
+    if not (folder / META_FILE).is_file():
+        raise FileNotFoundError(f"{folder}: not a packed corpus folder (no {META_FILE}); "
+                                "pretraining runs write them under cache_dir as packed-HASH/")
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    if meta.get("key", {}).get("format") != PACK_FORMAT:
+        raise ValueError(f"{folder}: packed with format {meta.get('key', {}).get('format')}, this version reads "
+                         f"format {PACK_FORMAT}; pack the corpus again (run once with the corpus at hand)")
+    if not (folder / TOKENIZER_DIR / "tokenizer.json").is_file():
+        raise FileNotFoundError(f"{folder}: {TOKENIZER_DIR}/tokenizer.json is missing")
+    tokenizer = load_tokenizer(str(folder / TOKENIZER_DIR))
+    if tokenizer_fingerprint(tokenizer) != meta["key"]["tokenizer"]:
+        raise ValueError(f"{folder}: {TOKENIZER_DIR}/ is not the tokenizer the ids were made with (fingerprint differs)")
+    for split in SPLITS:
+        for kind, width in (("ids", np.dtype(meta["dtype"]).itemsize), ("starts", 1)):
+            path = folder / f"{split}.{kind}.bin"
+            expected = meta["splits"][split]["tokens"] * width
+            if not path.is_file() or path.stat().st_size != expected:
+                raise ValueError(f"{path}: expected {expected:,} bytes, found "
+                                 f"{path.stat().st_size if path.is_file() else 'no file'} (copied only in part?)")
+    log.info("packed corpus: %s (%s)", folder, _describe(meta))
+    return tokenizer, PackedCorpus(folder, meta, reused=True)
+
+
 def _describe(meta: dict) -> str:
     s = meta["splits"]
     return (f"{s['train']['documents']} train / {s['heldout']['documents']} held-out documents, "
@@ -245,6 +277,7 @@ def _pack(spec, tokenizer, preprocess, folder: Path, key: dict, batch_documents:
         progress.close()
     seconds = time.perf_counter() - started
     total = sum(c["tokens"] for c in counts.values())
+    tokenizer.save_pretrained(folder / TOKENIZER_DIR)
     meta = {"key": key, "dtype": np.dtype(dtype).name, "vocab_size": len(tokenizer), "splits": counts,
             "read": report.to_dict(), "seconds": round(seconds, 1), "tokens_per_second": round(total / max(seconds, 1e-9))}
     if not counts["train"]["tokens"]:

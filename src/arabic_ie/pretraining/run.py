@@ -41,10 +41,12 @@ from arabic_ie.distributed import is_main_process, world_size
 from arabic_ie.pretraining.corpus import Preprocessor
 from arabic_ie.pretraining.masking import BlockDataset, FixedMasks, MaskingCollator, MaskingConfig
 from arabic_ie.pretraining.model import build_mlm_model, masked_lm_loss, mlm_head, sinusoidal_positions_
-from arabic_ie.pretraining.packing import CorpusSpec, pack_corpus, scratch_tokenizer
+from arabic_ie.pretraining.packing import CorpusSpec, open_packed, pack_corpus, scratch_tokenizer, tokenizer_fingerprint
 from arabic_ie.tokenization import load_tokenizer
 
 log = logging.getLogger(__name__)
+# recorded in RUN_DIR/versions.json; pretraining needs neither datasets nor seqeval (a GPU host may lack them)
+PACKAGES = ("arabic-ie", "torch", "transformers", "tokenizers", "accelerate", "hydra-core", "omegaconf", "numpy")
 MODEL_DIR = "model"
 TOKENIZER_DIR = "tokenizer"
 MLM_HEADS = ("masked_only", "full")
@@ -137,7 +139,6 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
     if cfg.mlm_head not in MLM_HEADS:
         raise ValueError(f"mlm_head must be one of {MLM_HEADS}, not {cfg.mlm_head!r}")
     if main:
-        from arabic_ie.training import PACKAGES
         from arabic_ie.versions import library_versions
 
         (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(cfg, resolve=True), encoding="utf-8")
@@ -158,10 +159,17 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
     spec = CorpusSpec(path=str(c.path), text_field=c.text_field, txt_unit=c.txt_unit, heldout_every=cfg.heldout.every,
                       max_documents=c.get("max_documents"))
     with args.main_process_first(local=False, desc="tokenizer and packed corpus"):
-        tokenizer, tokenizer_source = build_tokenizer(cfg, spec, preprocess, run_dir)
+        if cfg.get("packed_dir"):
+            tokenizer, packed = open_packed(cfg.packed_dir)
+            tokenizer_source = f"the tokenizer of the packed corpus {cfg.packed_dir}"
+            if cfg.init_from and tokenizer_fingerprint(load_tokenizer(cfg.init_from)) != tokenizer_fingerprint(tokenizer):
+                raise ValueError(f"packed_dir={cfg.packed_dir} was tokenized with another tokenizer than "
+                                 f"init_from={cfg.init_from}'s: its ids would not match that model's embeddings")
+        else:
+            tokenizer, tokenizer_source = build_tokenizer(cfg, spec, preprocess, run_dir)
+            packed = pack_corpus(spec, tokenizer, preprocess, cfg.cache_dir, cfg.pack_batch_documents, cfg.show_progress)
         if main:
             tokenizer.save_pretrained(run_dir / TOKENIZER_DIR)
-        packed = pack_corpus(spec, tokenizer, preprocess, cfg.cache_dir, cfg.pack_batch_documents, cfg.show_progress)
     log.info("tokenizer: %d subwords, %s", len(tokenizer), tokenizer_source)
     data_report = {"tokenizer": tokenizer_source, "vocab_size": len(tokenizer), "cache": str(packed.folder),
                    "cache_reused": packed.reused, **{k: packed.meta[k] for k in ("splits", "read", "seconds", "tokens_per_second")}}
@@ -218,7 +226,7 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
         "architecture": {k: getattr(model.config, k, None) for k in ARCHITECTURE_FIELDS},
         "tokenizer": tokenizer_source, "vocab_size": vocab_size, "normalizer": dict(cfg.normalizer),
         "split_proclitics": preprocess.segmenter.split_proclitics,
-        "corpus": {"name": c.name, "path": str(c.path), "license": c.get("license")},
+        "corpus": {"name": c.name, "path": str(c.path), "license": c.get("license"), "packed_dir": cfg.get("packed_dir")},
         "documents": {s: packed.meta["splits"][s]["documents"] for s in ("train", "heldout")},
         "tokens": {s: packed.meta["splits"][s]["tokens"] for s in ("train", "heldout")},
         "seq_length": cfg.seq_length, "masking": dict(cfg.masking), "mlm_head": "masked_only" if masked_only else "full",
