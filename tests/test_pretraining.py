@@ -10,6 +10,7 @@ import json
 import logging
 import math
 import os
+import shutil
 import subprocess
 import sys
 
@@ -260,6 +261,9 @@ def test_pretraining_run_saves_a_model_that_loads_and_tokenizes_arabic(pretraine
     assert (run_dir / "checkpoints" / "checkpoint-4").is_dir() and not (folder / "training_args.bin").exists()
     card = (folder / "README.md").read_text(encoding="utf-8")
     assert "license: other" in card and "python scripts/train.py model=local" in card
+    assert summary["device"] == "CPU" and summary["optimisation"]["per_device_train_batch_size"] == 4
+    assert summary["optimisation"]["lr_scheduler_type"] == "linear" and summary["optimisation"]["seed"] == 42
+    assert "batch 4 x 32 tokens, peak lr 0.001, linear schedule, warm-up 0.06, weight decay 0.01, seed 42" in card
 
     encoder = AutoModel.from_pretrained(folder)
     mlm = AutoModelForMaskedLM.from_pretrained(folder)
@@ -375,6 +379,18 @@ def test_shipping_writes_an_fp16_encoder_with_tokenizer_card_and_loss_curve(pret
     card = (out / "README.md").read_text(encoding="utf-8")
     assert card.startswith("---\nlicense: other") and "# shipped: a compact Arabic BERT" in card
     assert "## Fine-tuning results" in card and "| tiny | 0.1234 |" in card and "![MLM loss](loss_curve.png)" in card
+    assert card.count("peak lr 0.001") == 1  # the run card's recipe line, not repeated
+
+    # a run made before pretraining.json recorded its optimiser: the card takes it from config.yaml
+    old_run = tmp_path / "old_run"
+    shutil.copytree(run_dir, old_run)
+    recorded = json.loads((old_run / "model" / "pretraining.json").read_text(encoding="utf-8"))
+    del recorded["optimisation"]
+    (old_run / "model" / "pretraining.json").write_text(json.dumps(recorded), encoding="utf-8")
+    (old_run / "model" / "README.md").unlink()
+    ship_encoder(old_run, tmp_path / "models" / "old", name="old")
+    assert ("- **Optimisation:** batch 4 x 32 tokens, peak lr 0.001, linear schedule, warm-up 0.06, weight decay 0.01, "
+            "seed 42.") in (tmp_path / "models" / "old" / "README.md").read_text(encoding="utf-8")
     phases = json.loads((out / "pretraining.json").read_text(encoding="utf-8"))["loss_history"]
     assert [p["label"] for p in phases] == ["phase 1", "seq 32, 128 tokens/step"]
     assert [step for step, _ in phases[0]["heldout"]] == [2] and [step for step, _ in phases[1]["heldout"]] == [2, 4]
@@ -412,8 +428,6 @@ def test_sinusoidal_position_embeddings_have_the_table_and_the_asked_scale():
 
 
 def test_a_packed_folder_trains_without_the_corpus_and_refuses_a_partial_copy(pretrained, corpus, tmp_path):
-    import shutil
-
     _, cache = pretrained
     (packed,) = [p for p in cache.glob("packed-*") if json.loads((p / "meta.json").read_text())["vocab_size"] > 250]
     moved = shutil.copytree(packed, tmp_path / "elsewhere" / "packed")
@@ -421,6 +435,7 @@ def test_a_packed_folder_trains_without_the_corpus_and_refuses_a_partial_copy(pr
     summary = pretrain(config(gone, tmp_path / "empty_cache", f"packed_dir={moved}", "trainer.max_steps=2",
                               "trainer.save_strategy=no"), tmp_path / "from_packed")
     assert summary["steps"] == 2 and summary["heldout_loss"] is not None
+    assert summary["tokenizer"] == f"WordPiece trained on the first 100,000 words of the training part (packed corpus {moved})"
     assert summary["tokens"]["train"] == json.loads((packed / "meta.json").read_text())["splits"]["train"]["tokens"]
     assert not (tmp_path / "empty_cache").exists()  # nothing tokenized or cached again
     saved = AutoTokenizer.from_pretrained(tmp_path / "from_packed" / "model")

@@ -170,8 +170,9 @@ class PackedCorpus:
 
 
 def pack_corpus(spec: CorpusSpec, tokenizer, preprocess: Preprocessor, cache_dir: str | Path,
-                batch_documents: int = 256, show_progress: bool = True) -> PackedCorpus:
-    """The packed corpus for this tokenizer and preprocessing, built once and cached."""
+                batch_documents: int = 256, show_progress: bool = True, tokenizer_source: str = "") -> PackedCorpus:
+    """The packed corpus for this tokenizer and preprocessing, built once and cached;
+    `tokenizer_source` (where the tokenizer came from) is recorded for runs that train from the folder."""
     key = {"format": PACK_FORMAT, **spec.key(), "preprocessing": preprocess.settings(),
            "tokenizer": tokenizer_fingerprint(tokenizer)}
     folder = Path(cache_dir) / f"packed-{_hash(key)[:16]}"
@@ -181,7 +182,8 @@ def pack_corpus(spec: CorpusSpec, tokenizer, preprocess: Preprocessor, cache_dir
         return PackedCorpus(folder, meta, reused=True)
 
     meta: dict = {}
-    _atomic_folder(folder, lambda tmp: meta.update(_pack(spec, tokenizer, preprocess, tmp, key, batch_documents, show_progress)))
+    _atomic_folder(folder, lambda tmp: meta.update(_pack(spec, tokenizer, preprocess, tmp, key, batch_documents, show_progress,
+                                                                     tokenizer_source)))
     if not meta:  # another process finished first
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     log.info("packed corpus: built %s (%s)", folder, _describe(meta))
@@ -221,7 +223,8 @@ def _describe(meta: dict) -> str:
             f"{s['train']['tokens']:,} / {s['heldout']['tokens']:,} tokens")
 
 
-def _pack(spec, tokenizer, preprocess, folder: Path, key: dict, batch_documents: int, show_progress: bool) -> dict:
+def _pack(spec, tokenizer, preprocess, folder: Path, key: dict, batch_documents: int, show_progress: bool,
+          tokenizer_source: str = "") -> dict:
     backend = tokenizer.backend_tokenizer
     dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max + 1 else np.int32
     sep, unk = tokenizer.sep_token_id, tokenizer.unk_token_id
@@ -278,7 +281,8 @@ def _pack(spec, tokenizer, preprocess, folder: Path, key: dict, batch_documents:
     seconds = time.perf_counter() - started
     total = sum(c["tokens"] for c in counts.values())
     tokenizer.save_pretrained(folder / TOKENIZER_DIR)
-    meta = {"key": key, "dtype": np.dtype(dtype).name, "vocab_size": len(tokenizer), "splits": counts,
+    meta = {"key": key, "tokenizer_source": tokenizer_source.removesuffix(" (cached)"), "dtype": np.dtype(dtype).name,
+            "vocab_size": len(tokenizer), "splits": counts,
             "read": report.to_dict(), "seconds": round(seconds, 1), "tokens_per_second": round(total / max(seconds, 1e-9))}
     if not counts["train"]["tokens"]:
         raise ValueError(f"{spec.path}: the training part of the corpus has no tokens ({report.documents} documents read)")

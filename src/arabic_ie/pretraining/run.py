@@ -50,6 +50,8 @@ PACKAGES = ("arabic-ie", "torch", "transformers", "tokenizers", "accelerate", "h
 MODEL_DIR = "model"
 TOKENIZER_DIR = "tokenizer"
 MLM_HEADS = ("masked_only", "full")
+OPTIMISATION_FIELDS = ("learning_rate", "lr_scheduler_type", "warmup_steps", "max_steps", "per_device_train_batch_size",
+                       "gradient_accumulation_steps", "weight_decay", "adam_beta2", "max_grad_norm", "seed")
 ARCHITECTURE_FIELDS = ("model_type", "num_hidden_layers", "hidden_size", "num_attention_heads", "intermediate_size",
                        "vocab_size", "max_position_embeddings")
 
@@ -161,13 +163,14 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
     with args.main_process_first(local=False, desc="tokenizer and packed corpus"):
         if cfg.get("packed_dir"):
             tokenizer, packed = open_packed(cfg.packed_dir)
-            tokenizer_source = f"the tokenizer of the packed corpus {cfg.packed_dir}"
+            tokenizer_source = f"{packed.meta.get('tokenizer_source') or 'the tokenizer'} (packed corpus {cfg.packed_dir})"
             if cfg.init_from and tokenizer_fingerprint(load_tokenizer(cfg.init_from)) != tokenizer_fingerprint(tokenizer):
                 raise ValueError(f"packed_dir={cfg.packed_dir} was tokenized with another tokenizer than "
                                  f"init_from={cfg.init_from}'s: its ids would not match that model's embeddings")
         else:
             tokenizer, tokenizer_source = build_tokenizer(cfg, spec, preprocess, run_dir)
-            packed = pack_corpus(spec, tokenizer, preprocess, cfg.cache_dir, cfg.pack_batch_documents, cfg.show_progress)
+            packed = pack_corpus(spec, tokenizer, preprocess, cfg.cache_dir, cfg.pack_batch_documents, cfg.show_progress,
+                                 tokenizer_source)
         if main:
             tokenizer.save_pretrained(run_dir / TOKENIZER_DIR)
     log.info("tokenizer: %d subwords, %s", len(tokenizer), tokenizer_source)
@@ -230,7 +233,9 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
         "documents": {s: packed.meta["splits"][s]["documents"] for s in ("train", "heldout")},
         "tokens": {s: packed.meta["splits"][s]["tokens"] for s in ("train", "heldout")},
         "seq_length": cfg.seq_length, "masking": dict(cfg.masking), "mlm_head": "masked_only" if masked_only else "full",
-        "bf16": bool(args.bf16), "steps": trainer.state.global_step, "tokens_seen": trainer.state.global_step * tokens_per_step,
+        "bf16": bool(args.bf16), "device": device_name(),
+        "optimisation": optimisation(args),
+        "steps": trainer.state.global_step, "tokens_seen": trainer.state.global_step * tokens_per_step,
         "train_loss": result.training_loss, "heldout_loss": heldout.get("eval_loss"),
         "heldout_blocks": len(heldout_set) if heldout_set is not None else 0,
         "seconds_this_session": round(seconds, 1), "resumed_from": checkpoint, "cache_reused": packed.reused,
@@ -244,6 +249,24 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
         write_model_card(folder, cfg, summary)
         log.info("saved %s (held-out MLM loss %s)", folder, summary["heldout_loss"])
     return summary
+
+
+def optimisation(args: TrainingArguments) -> dict:
+    """The optimiser settings the card and pretraining.json record (enums as their values)."""
+    out = {k: getattr(getattr(args, k), "value", getattr(args, k)) for k in OPTIMISATION_FIELDS}
+    return out | {"processes": max(args.world_size, 1)}
+
+
+def device_name() -> str:
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else "CPU"
+
+
+def recipe_text(optimisation: dict, seq_length: int) -> str:
+    """'batch 256 x 128 tokens, peak lr 0.001, linear schedule, warm-up 0.06, weight decay 0.01'."""
+    o = optimisation
+    batch = o["per_device_train_batch_size"] * o["gradient_accumulation_steps"] * o.get("processes", 1)
+    return (f"batch {batch} x {seq_length} tokens, peak lr {o['learning_rate']:g}, {o['lr_scheduler_type']} schedule, "
+            f"warm-up {o['warmup_steps']:g}, weight decay {o['weight_decay']:g}, seed {o['seed']}")
 
 
 def write_model_card(folder: Path, cfg, summary: dict) -> None:
@@ -269,7 +292,8 @@ def write_model_card(folder: Path, cfg, summary: dict) -> None:
         f"({summary['documents']['heldout']:,} documents).",
         f"- **Pretraining:** masked LM, {summary['masking']['rate']:.0%} of tokens, "
         f"{'whole-word' if summary['masking']['whole_word'] else 'subword'} masking, blocks of {summary['seq_length']} tokens, "
-        f"{summary['steps']:,} steps, {summary['tokens_seen']:,} tokens seen, bf16 autocast {'on' if summary['bf16'] else 'off'}.",
+        f"{summary['steps']:,} steps, {summary['tokens_seen']:,} tokens seen, {recipe_text(summary['optimisation'], summary['seq_length'])}, "
+        f"bf16 autocast {'on' if summary['bf16'] else 'off'}, on {summary['device']}.",
         f"- **Held-out MLM loss:** {loss:.4f} (perplexity {math.exp(loss):.1f}) on {summary['heldout_blocks']} blocks with fixed masks."
         if loss is not None else "- **Held-out MLM loss:** not measured (no held-out part).",
         "", "## Licence and conditions of use", "",

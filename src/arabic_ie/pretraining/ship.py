@@ -30,7 +30,7 @@ import torch
 from transformers import AutoModel, AutoTokenizer, BertModel
 
 from arabic_ie.package import publish_modes
-from arabic_ie.pretraining.run import MODEL_DIR
+from arabic_ie.pretraining.run import MODEL_DIR, recipe_text
 
 log = logging.getLogger(__name__)
 DTYPES = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
@@ -122,6 +122,8 @@ def ship_encoder(run_dir, output_dir, *, name: str, dtype: str = "float16", max_
         size = folder_megabytes(staging)
         if size > max_megabytes:
             raise ValueError(f"{output_dir}: weights and tokenizer take {size:.1f} MB, over the {max_megabytes} MB limit")
+        if "optimisation" not in summary:  # runs made before pretraining.json recorded it: their resolved config has it
+            summary["optimisation"] = recorded_optimisation(run_dir)
         summary = {**summary, "shipped": {"dtype": dtype, "megabytes": round(size, 2), "from": str(source),
                                           "pooler": "untrained (seeded random init)", "mlm_head": "not shipped"},
                    "loss_history": history}
@@ -140,6 +142,16 @@ def ship_encoder(run_dir, output_dir, *, name: str, dtype: str = "float16", max_
     return summary
 
 
+def recorded_optimisation(run_dir: Path) -> dict:
+    """The optimiser settings from RUN_DIR/config.yaml (every pretraining run writes it, resolved)."""
+    import yaml
+
+    from arabic_ie.pretraining.run import OPTIMISATION_FIELDS
+
+    config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    return {k: config["seed"] if k == "seed" else config["trainer"][k] for k in OPTIMISATION_FIELDS} | {"processes": 1}
+
+
 def model_card(name: str, summary: dict, run_card: Path, results: list[str]) -> str:
     """The run's card (corpus, recipe, licence) with the shipped form, the loss curve and results."""
     run_text = run_card.read_text(encoding="utf-8") if run_card.is_file() else ""
@@ -153,6 +165,8 @@ def model_card(name: str, summary: dict, run_card: Path, results: list[str]) -> 
     phases = summary["loss_history"]
     steps = sum(last_step(p) for p in phases)
     tokens = sum(last_step(p) * p["tokens_per_step"] for p in phases)
+    if "peak lr" not in body:
+        body += f"\n- **Optimisation:** {recipe_text(summary['optimisation'], summary['seq_length'])}."
     if len(phases) > 1:
         body += (f"\n- **Whole history:** {len(phases)} phases, each continuing the previous one, {steps:,} steps and "
                  f"{tokens:,} tokens in all (the lines above describe the last phase; table below).")
