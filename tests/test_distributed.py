@@ -55,7 +55,7 @@ def test_run_and_sweep_dirs_use_the_shared_launch_time(fresh_launch_time):
     distributed.register_resolvers()
     with initialize_config_dir(config_dir=str(REPO_ROOT / "configs"), version_base="1.3"):
         cfg = compose("train", overrides=["task=ner"], return_hydra_config=True)
-    assert cfg.hydra.run.dir == f"{REPO_ROOT}/outputs/sample-ner-tiny/2026-01-31_12-34-56"
+    assert cfg.hydra.run.dir == f"{REPO_ROOT}/outputs/sample-ner-embedded/2026-01-31_12-34-56"
     assert cfg.hydra.sweep.dir == f"{REPO_ROOT}/outputs/multirun/2026-01-31_12-34-56"
     logging = OmegaConf.to_container(cfg.hydra.job_logging, resolve=False)
     assert logging["handlers"]["file"]["filename"] == "${hydra.runtime.output_dir}/${hydra.job.name}${rank_suffix:}.log"
@@ -77,7 +77,7 @@ def test_experiment_anercorp_is_the_anercorp_protocol(monkeypatch):
     monkeypatch.delenv("ANERCORP_TEST", raising=False)
     with initialize_config_dir(config_dir=str(REPO_ROOT / "configs"), version_base="1.3"):
         cfg = compose("train", overrides=["experiment=anercorp", "seed=2"])
-        assert (cfg.data.name, cfg.task.name, cfg.model.name, cfg.seed) == ("anercorp", "ner", "tiny", 2)
+        assert (cfg.data.name, cfg.task.name, cfg.model.name, cfg.seed) == ("anercorp", "ner", "embedded", 2)
         assert cfg.data.test is None and cfg.evaluate_test and cfg.trainer.load_best_model_at_end
         assert cfg.trainer.metric_for_best_model == "f1" and cfg.trainer.num_train_epochs == 6
         assert compose("train", overrides=["experiment=anercorp", "data.test=/x/test.txt"]).data.test == "/x/test.txt"

@@ -380,6 +380,7 @@ def test_shipping_writes_an_fp16_encoder_with_tokenizer_card_and_loss_curve(pret
     assert card.startswith("---\nlicense: other") and "# shipped: a compact Arabic BERT" in card
     assert "## Fine-tuning results" in card and "| tiny | 0.1234 |" in card and "![MLM loss](loss_curve.png)" in card
     assert card.count("peak lr 0.001") == 1  # the run card's recipe line, not repeated
+    assert card.index("- **Whole history:** 2 phases") < card.index("## Licence and conditions of use")
 
     # a run made before pretraining.json recorded its optimiser: the card takes it from config.yaml
     old_run = tmp_path / "old_run"
@@ -387,10 +388,14 @@ def test_shipping_writes_an_fp16_encoder_with_tokenizer_card_and_loss_curve(pret
     recorded = json.loads((old_run / "model" / "pretraining.json").read_text(encoding="utf-8"))
     del recorded["optimisation"]
     (old_run / "model" / "pretraining.json").write_text(json.dumps(recorded), encoding="utf-8")
-    (old_run / "model" / "README.md").unlink()
+    run_card = (old_run / "model" / "README.md").read_text(encoding="utf-8")
+    recipe = "batch 4 x 32 tokens, peak lr 0.001, linear schedule, warm-up 0.06, weight decay 0.01, seed 42, "
+    assert recipe in run_card
+    (old_run / "model" / "README.md").write_text(run_card.replace(recipe, ""), encoding="utf-8")
     ship_encoder(old_run, tmp_path / "models" / "old", name="old")
-    assert ("- **Optimisation:** batch 4 x 32 tokens, peak lr 0.001, linear schedule, warm-up 0.06, weight decay 0.01, "
-            "seed 42.") in (tmp_path / "models" / "old" / "README.md").read_text(encoding="utf-8")
+    old_card = (tmp_path / "models" / "old" / "README.md").read_text(encoding="utf-8")
+    recipe = "- **Optimisation:** batch 4 x 32 tokens, peak lr 0.001, linear schedule, warm-up 0.06, weight decay 0.01, seed 42."
+    assert recipe in old_card and old_card.count("peak lr") == 1 and old_card.index(recipe) < old_card.index("## Licence and conditions of use")
     phases = json.loads((out / "pretraining.json").read_text(encoding="utf-8"))["loss_history"]
     assert [p["label"] for p in phases] == ["phase 1", "seq 32, 128 tokens/step"]
     assert [step for step, _ in phases[0]["heldout"]] == [2] and [step for step, _ in phases[1]["heldout"]] == [2, 4]

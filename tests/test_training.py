@@ -35,13 +35,15 @@ def config(*overrides):
         return compose("train", overrides=list(overrides))
 
 
-def test_default_config_is_sample_joint_tiny_with_top_level_seed():
+def test_default_config_is_sample_joint_embedded_with_top_level_seed():
     cfg = config()
-    assert (cfg.data.name, cfg.task.name, cfg.model.name) == ("sample", "joint", "tiny")
+    assert (cfg.data.name, cfg.task.name, cfg.model.name) == ("sample", "joint", "embedded")
+    assert cfg.model.pretrained == str(REPO_ROOT / "models" / "compact-arabic-bert")
     assert list(cfg.task.tasks) == ["ner", "triggers"]
     assert cfg.seed == 42 and config("seed=3").seed == 3
     # the model's learning rate and the data's epochs reach the TrainingArguments config
-    assert cfg.trainer.learning_rate == pytest.approx(1e-3)
+    assert cfg.trainer.learning_rate == pytest.approx(3e-4)
+    assert config("model=tiny").trainer.learning_rate == pytest.approx(1e-3)  # from scratch needs more
     assert cfg.trainer.num_train_epochs == 40
     assert config("data=anercorp").trainer.num_train_epochs == 6
 

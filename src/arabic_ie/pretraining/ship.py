@@ -165,11 +165,13 @@ def model_card(name: str, summary: dict, run_card: Path, results: list[str]) -> 
     phases = summary["loss_history"]
     steps = sum(last_step(p) for p in phases)
     tokens = sum(last_step(p) * p["tokens_per_step"] for p in phases)
-    if "peak lr" not in body:
-        body += f"\n- **Optimisation:** {recipe_text(summary['optimisation'], summary['seq_length'])}."
+    facts, sep, rest = body.partition("\n\n## ")  # the run card's list of facts, then its sections
+    if "peak lr" not in facts:
+        facts += f"\n- **Optimisation:** {recipe_text(summary['optimisation'], summary['seq_length'])}."
     if len(phases) > 1:
-        body += (f"\n- **Whole history:** {len(phases)} phases, each continuing the previous one, {steps:,} steps and "
-                 f"{tokens:,} tokens in all (the lines above describe the last phase; table below).")
+        facts += (f"\n- **Whole history:** {len(phases)} phases, each continuing the previous one, {steps:,} steps and "
+                  f"{tokens:,} tokens in all (the lines above describe the last phase; table below).")
+    body = facts + sep + rest
     lines = [body, "", "## This folder", "",
              f"- `model.safetensors` ({shipped['dtype']}) and `config.json`: the encoder as a `BertModel`, "
              f"{shipped['megabytes']:.1f} MB with the tokenizer. Load it in float32 to train "
