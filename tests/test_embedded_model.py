@@ -36,6 +36,8 @@ def test_the_folder_is_small_fp16_and_states_its_licence():
     with safe_open(str(FOLDER / "model.safetensors"), "pt") as weights:
         assert {weights.get_tensor(k).dtype for k in weights.keys()} == {torch.float16}
     card = (FOLDER / "README.md").read_text(encoding="utf-8")
+    for text in (card, (FOLDER / "pretraining.json").read_text(encoding="utf-8")):
+        assert str(REPO_ROOT) not in text and "../shared/data/saudinewsnet/articles.jsonl.gz" in text  # no machine paths
     assert "license: cc-by-nc-sa-4.0" in card and "CC BY-NC-SA 4.0" in card and "SaudiNewsNet" in card
     assert "## Fine-tuning results" in card and "## Loss curve" in card
     summary = json.loads((FOLDER / "pretraining.json").read_text(encoding="utf-8"))

@@ -452,3 +452,13 @@ def test_a_packed_folder_trains_without_the_corpus_and_refuses_a_partial_copy(pr
         pretrain(config(gone, tmp_path / "empty_cache", f"packed_dir={moved}"), tmp_path / "partial")
     with pytest.raises(FileNotFoundError, match="not a packed corpus folder"):
         pretrain(config(gone, tmp_path / "empty_cache", f"packed_dir={tmp_path}"), tmp_path / "not_packed")
+
+
+def test_shipped_files_name_repository_paths_not_machine_paths(monkeypatch):
+    from arabic_ie.pretraining.ship import repository_relative
+
+    monkeypatch.setenv("PROJECT_ROOT", str(REPO_ROOT))
+    text = json.dumps({"corpus": f"{REPO_ROOT}/../shared/data/c.jsonl.gz", "also": f"{REPO_ROOT.parent}/shared/data/d",
+                       "from": f"{REPO_ROOT}/outputs/pretrain/run/model", "other": "/elsewhere/x"})
+    assert json.loads(repository_relative(text)) == {"corpus": "../shared/data/c.jsonl.gz", "also": "../shared/data/d",
+                                                     "from": "outputs/pretrain/run/model", "other": "/elsewhere/x"}

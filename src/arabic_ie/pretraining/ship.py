@@ -127,7 +127,8 @@ def ship_encoder(run_dir, output_dir, *, name: str, dtype: str = "float16", max_
         summary = {**summary, "shipped": {"dtype": dtype, "megabytes": round(size, 2), "from": str(source),
                                           "pooler": "untrained (seeded random init)", "mlm_head": "not shipped"},
                    "loss_history": history}
-        (staging / "pretraining.json").write_text(json.dumps(summary, indent=2, ensure_ascii=False), encoding="utf-8")
+        (staging / "pretraining.json").write_text(repository_relative(json.dumps(summary, indent=2, ensure_ascii=False)),
+                                                  encoding="utf-8")
         plot_loss_curve(history, staging / "loss_curve.png")
         results_md = [Path(r).read_text(encoding="utf-8").strip() for r in results]
         (staging / "README.md").write_text(model_card(name, summary, source / "README.md", results_md), encoding="utf-8")
@@ -152,15 +153,22 @@ def recorded_optimisation(run_dir: Path) -> dict:
     return {k: config["seed"] if k == "seed" else config["trainer"][k] for k in OPTIMISATION_FIELDS} | {"processes": 1}
 
 
+def repository_relative(text: str) -> str:
+    """Paths on the machine that trained and shipped the model, made relative to the repository
+    (the corpus as ../shared/..., run folders as outputs/...): a shipped file names no local folders."""
+    root = Path(os.environ.get("PROJECT_ROOT") or Path.cwd()).resolve()
+    for prefix in (f"{root}/../shared/", f"{root.parent}/shared/"):
+        text = text.replace(prefix, "../shared/")
+    return text.replace(f"{root}/", "")
+
+
 def model_card(name: str, summary: dict, run_card: Path, results: list[str]) -> str:
     """The run's card (corpus, recipe, licence) with the shipped form, the loss curve and results."""
     run_text = run_card.read_text(encoding="utf-8") if run_card.is_file() else ""
     # keep the run card's front matter and facts, drop its "Use" section (paths of the run folder)
     body = run_text.split("\n## Use", 1)[0].rstrip()
     body = re.sub(r"^# .*$", f"# {name}: a compact Arabic BERT pretrained with arabic-ie", body, count=1, flags=re.M)
-    # the run card names folders on the machine that trained it: show them relative to the repository
-    root = Path(os.environ.get("PROJECT_ROOT") or Path.cwd()).resolve()
-    body = body.replace(f"{root.parent}/shared/", "../shared/").replace(f"{root}/", "")
+    body = repository_relative(body)
     shipped = summary["shipped"]
     phases = summary["loss_history"]
     steps = sum(last_step(p) for p in phases)
