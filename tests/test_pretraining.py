@@ -454,6 +454,17 @@ def test_a_packed_folder_trains_without_the_corpus_and_refuses_a_partial_copy(pr
         pretrain(config(gone, tmp_path / "empty_cache", f"packed_dir={tmp_path}"), tmp_path / "not_packed")
 
 
+def test_a_packed_folder_refuses_a_checkpoint_with_another_tokenizer(pretrained, corpus, tmp_path):
+    run_dir, _ = pretrained
+    spec = packing.CorpusSpec(path=str(corpus), heldout_every=6)
+    preprocess = Preprocessor(ArabicNormalizer())
+    other, _ = packing.scratch_tokenizer(spec, preprocess, 200, 1, 100_000, tmp_path / "cache")
+    folder = packing.pack_corpus(spec, other, preprocess, tmp_path / "cache", show_progress=False).folder
+    with pytest.raises(ValueError, match="tokenized with another tokenizer than init_from="):
+        pretrain(config(corpus, tmp_path / "cache", f"packed_dir={folder}", f"init_from={run_dir / 'model'}"),
+                 tmp_path / "mismatch")
+
+
 def test_shipped_files_name_repository_paths_not_machine_paths(monkeypatch):
     from arabic_ie.pretraining.ship import repository_relative
 

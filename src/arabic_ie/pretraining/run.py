@@ -262,7 +262,7 @@ def device_name() -> str:
 
 
 def recipe_text(optimisation: dict, seq_length: int) -> str:
-    """'batch 256 x 128 tokens, peak lr 0.001, linear schedule, warm-up 0.06, weight decay 0.01'."""
+    """'batch 256 x 128 tokens, peak lr 0.001, linear schedule, warm-up 0.06, weight decay 0.01, seed 42'."""
     o = optimisation
     batch = o["per_device_train_batch_size"] * o["gradient_accumulation_steps"] * o.get("processes", 1)
     return (f"batch {batch} x {seq_length} tokens, peak lr {o['learning_rate']:g}, {o['lr_scheduler_type']} schedule, "
