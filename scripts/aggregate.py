@@ -1,8 +1,8 @@
 """Aggregate the runs of a sweep folder: mean ± std and per-seed span F1 per setting, split, task
 and type, into SWEEP_DIR/aggregate.md and aggregate.csv; see configs/aggregate.yaml.
 
-    python scripts/train.py -m seed=1,2,3 hydra.sweep.dir=outputs/sweeps/sample-joint-tiny
-    python scripts/aggregate.py sweep_dir=outputs/sweeps/sample-joint-tiny
+    python scripts/train.py -m seed=1,2,3 hydra.sweep.dir=outputs/sweeps/sample-joint-embedded
+    python scripts/aggregate.py sweep_dir=outputs/sweeps/sample-joint-embedded
 """
 
 import _paths

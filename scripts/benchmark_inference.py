@@ -1,7 +1,7 @@
 """Benchmark an exported package's backends against the transformers pipeline; see
 configs/benchmark_inference.yaml and src/arabic_ie/inference_benchmark.py.
 
-    python scripts/benchmark_inference.py package=packages/sample-joint-tiny
+    python scripts/benchmark_inference.py package=packages/sample-joint-embedded
 """
 
 import json

@@ -1,9 +1,9 @@
 """Evaluate a trained run (RUN_DIR/model), or an exported package on raw documents, on the splits
 of any data config; see configs/evaluate.yaml.
 
-    python scripts/evaluate.py run_dir=outputs/sample-joint-tiny/DATE data=sample
+    python scripts/evaluate.py run_dir=outputs/sample-joint-embedded/DATE data=sample
     python scripts/evaluate.py run_dir=RUN data=anercorp data.test=/path/to/test.txt splits=[test]
-    python scripts/evaluate.py package=packages/sample-joint-tiny data=sample   # char / word / seqeval F1
+    python scripts/evaluate.py package=packages/sample-joint-embedded data=sample   # char / word / seqeval F1
 """
 
 import _bootstrap  # noqa: F401

@@ -1,6 +1,6 @@
 """Export a trained run as a self-contained inference package; see configs/export.yaml.
 
-    python scripts/export.py run_dir=outputs/sample-joint-tiny/DATE output_dir=packages/sample-joint-tiny
+    python scripts/export.py run_dir=outputs/sample-joint-embedded/DATE output_dir=packages/sample-joint-embedded
     python scripts/export.py run_dir=RUN output_dir=PKG export.wheel=true export.name=my_tagger
 """
 

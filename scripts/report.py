@@ -1,7 +1,7 @@
 """Bootstrap intervals, SemEval-2013 9.1 scores, error categories and PNG plots of one run, into
 RUN_DIR/report/; see configs/report.yaml.
 
-    python scripts/report.py run_dir=outputs/sample-joint-tiny/DATE
+    python scripts/report.py run_dir=outputs/sample-joint-embedded/DATE
 """
 
 import _paths

@@ -522,7 +522,7 @@ def test_error_analysis_notebook_runs_against_a_run(tmp_path):
 @pytest.mark.slow
 def test_a_real_sweep_end_to_end(tmp_path):
     """A 2-seed Hydra sweep of tiny runs, then aggregate, report and compare on it."""
-    small = ["task=ner", "model.architecture.hidden_size=32", "model.architecture.num_hidden_layers=1",
+    small = ["task=ner", "model=tiny", "model.architecture.hidden_size=32", "model.architecture.num_hidden_layers=1",
              "model.architecture.num_attention_heads=2", "model.architecture.intermediate_size=64", "trainer.max_steps=4",
              "trainer.eval_strategy=steps", "trainer.save_strategy=steps", "trainer.eval_steps=2", "trainer.save_steps=2",
              "trainer.disable_tqdm=true", "window.max_length=64", "window.stride=16"]

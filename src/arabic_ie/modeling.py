@@ -1,7 +1,8 @@
 """One encoder, one token-classification head per task, losses summed with configurable weights.
 
 The encoder is any Hugging Face encoder loaded with `AutoModel.from_pretrained` (hub id or local
-folder), or a small BERT built from scratch for offline use (`model=tiny`).
+folder; the shipped `models/compact-arabic-bert` is one, `model=embedded`), or a small BERT built
+from scratch for offline use (`model=tiny`).
 """
 
 from __future__ import annotations
