@@ -137,6 +137,8 @@ def test_export_takes_the_encoders_licence_unless_one_is_given(tmp_path):
     pkg = export_package(run, tmp_path / "inherited", onnx=False)
     assert json.loads((pkg / "manifest.json").read_text())["license"] == "CC BY-NC-SA 4.0"
     assert "license: cc-by-nc-sa-4.0" in (pkg / "README.md").read_text()
+    assert "CC BY-NC-SA 4.0 (the fine-tuned encoder's licence, which every model built on it inherits)" in (
+        pkg / "README.md").read_text()
     given = export_package(run, tmp_path / "given", onnx=False, license="MIT")
     assert json.loads((given / "manifest.json").read_text())["license"] == "MIT"
 

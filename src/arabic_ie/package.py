@@ -238,6 +238,9 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
     tasks = list(meta["tasks"])
     schemes = {task: meta["schemes"][task] for task in tasks}
     name = python_name(name) if name else default_name(run_dir, meta)
+    license_origin = ("given at export" if license else
+                      "the fine-tuned encoder's licence, which every model built on it inherits" if meta.get("model_license")
+                      else "the project's default")
     license = license or meta.get("model_license") or DEFAULT_LICENSE
     primary = tasks[0]
 
@@ -299,6 +302,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
         "metrics": {"source": "the run's metrics.json: seqeval span scores on word tags",
                     "scores": _read_json(run_dir / "metrics.json", {})},
         "license": license,
+        "license_origin": license_origin,
     }
 
     # 3. ONNX graphs, exported from the package's own weights as loaded back
@@ -488,7 +492,7 @@ def model_card(manifest: dict, run_dir: Path | None = None, intended_use: str | 
               intended_use or ("Tagging Arabic news articles (Modern Standard Arabic) for research and monitoring, with "
                                "human review of the output. Trained on the data above only: expect lower accuracy on "
                                "other genres, dialects and types; scores are confidences, not calibrated probabilities."),
-              "", "## Licence", "", f"{manifest['license']}. The training data's own licence also applies "
+              "", "## Licence", "", f"{manifest['license']} ({manifest.get('license_origin', 'given at export')}). The training data's own licence also applies "
               "(the project's sample articles: Apache-2.0; ANERcorp: research use, cite Benajiba et al. 2007).", "",
               "## Files", "", "`manifest.json` lists every file with its SHA-256; `arabic_ie.load` refuses a package "
               "whose files are missing, altered or not listed.", ""]
