@@ -45,6 +45,11 @@ PACK_FORMAT = 2  # bump when the layout or the packing rule changes: old caches 
 SPLITS = ("train", "heldout")
 META_FILE = "meta.json"
 TOKENIZER_DIR = "tokenizer"  # a packed folder carries the tokenizer that made its ids
+STREAMS = ("ids", "starts")  # per split: subword ids (meta's dtype) and word-start flags (uint8)
+
+
+def stream_file(folder: Path, split: str, kind: str) -> Path:
+    return Path(folder) / f"{split}.{kind}.bin"
 
 
 def _hash(payload) -> str:
@@ -155,17 +160,19 @@ class PackedCorpus:
     _arrays: dict = field(default_factory=dict, repr=False)
 
     def ids(self, split: str) -> np.ndarray:
-        return self._array(split, "ids", self.meta["dtype"])
+        return self._array(split, "ids")
 
     def word_starts(self, split: str) -> np.ndarray:
-        return self._array(split, "starts", "uint8")
+        return self._array(split, "starts")
 
-    def _array(self, split: str, kind: str, dtype: str) -> np.ndarray:
+    def dtype(self, kind: str) -> np.dtype:
+        return np.dtype(self.meta["dtype"] if kind == "ids" else "uint8")
+
+    def _array(self, split: str, kind: str) -> np.ndarray:
         if (split, kind) not in self._arrays:
-            length = self.meta["splits"][split]["tokens"]
-            path = self.folder / f"{split}.{kind}.bin"
-            self._arrays[split, kind] = (np.memmap(path, dtype=dtype, mode="r", shape=(length,)) if length
-                                         else np.zeros(0, dtype=dtype))
+            length, dtype = self.meta["splits"][split]["tokens"], self.dtype(kind)
+            self._arrays[split, kind] = (np.memmap(stream_file(self.folder, split, kind), dtype=dtype, mode="r", shape=(length,))
+                                         if length else np.zeros(0, dtype=dtype))
         return self._arrays[split, kind]
 
 
@@ -206,15 +213,16 @@ def open_packed(folder: str | Path):
     tokenizer = load_tokenizer(str(folder / TOKENIZER_DIR))
     if tokenizer_fingerprint(tokenizer) != meta["key"]["tokenizer"]:
         raise ValueError(f"{folder}: {TOKENIZER_DIR}/ is not the tokenizer the ids were made with (fingerprint differs)")
+    packed = PackedCorpus(folder, meta, reused=True)
     for split in SPLITS:
-        for kind, width in (("ids", np.dtype(meta["dtype"]).itemsize), ("starts", 1)):
-            path = folder / f"{split}.{kind}.bin"
-            expected = meta["splits"][split]["tokens"] * width
+        for kind in STREAMS:
+            path = stream_file(folder, split, kind)
+            expected = meta["splits"][split]["tokens"] * packed.dtype(kind).itemsize
             if not path.is_file() or path.stat().st_size != expected:
                 raise ValueError(f"{path}: expected {expected:,} bytes, found "
                                  f"{path.stat().st_size if path.is_file() else 'no file'} (copied only in part?)")
     log.info("packed corpus: %s (%s)", folder, _describe(meta))
-    return tokenizer, PackedCorpus(folder, meta, reused=True)
+    return tokenizer, packed
 
 
 def _describe(meta: dict) -> str:
@@ -229,7 +237,7 @@ def _pack(spec, tokenizer, preprocess, folder: Path, key: dict, batch_documents:
     dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max + 1 else np.int32
     sep, unk = tokenizer.sep_token_id, tokenizer.unk_token_id
     counts = {split: {"documents": 0, "words": 0, "tokens": 0, "words_without_subword": 0} for split in SPLITS}
-    outputs = {(split, kind): open(folder / f"{split}.{kind}.bin", "wb") for split in SPLITS for kind in ("ids", "starts")}
+    outputs = {(split, kind): open(stream_file(folder, split, kind), "wb") for split in SPLITS for kind in STREAMS}
     report = ReadReport()
     started = time.perf_counter()
     progress = _progress(show_progress)
