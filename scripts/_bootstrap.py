@@ -10,8 +10,8 @@ if str(ROOT / "src") not in sys.path:  # lets the scripts run from a checkout wi
     sys.path.insert(0, str(ROOT / "src"))
 CONFIG_DIR = str(ROOT / "configs")
 
-from arabic_ie.config import register_configs  # noqa: E402
-from arabic_ie.distributed import register_resolvers  # noqa: E402
+from arabic_ie.train.config import register_configs  # noqa: E402
+from arabic_ie.train.distributed import register_resolvers  # noqa: E402
 
 register_configs()
 register_resolvers()  # ${launch_time:...}: one run directory for all data-parallel processes

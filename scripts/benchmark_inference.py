@@ -11,7 +11,7 @@ from pathlib import Path
 import _bootstrap  # noqa: F401
 import hydra
 
-from arabic_ie.inference_benchmark import benchmark_documents, run_benchmark, table
+from arabic_ie.infer.benchmark import benchmark_documents, run_benchmark, table
 
 
 @hydra.main(version_base="1.3", config_path=_bootstrap.CONFIG_DIR, config_name="benchmark_inference")

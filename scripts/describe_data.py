@@ -6,8 +6,8 @@
 import _bootstrap  # noqa: F401
 import hydra
 
-from arabic_ie.arabic import WordSegmenter
-from arabic_ie.data import corpus_statistics, load_corpus
+from arabic_ie.data.arabic import WordSegmenter
+from arabic_ie.data.corpus import corpus_statistics, load_corpus
 
 
 @hydra.main(version_base="1.3", config_path=_bootstrap.CONFIG_DIR, config_name="describe_data")

@@ -11,7 +11,7 @@ import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import OmegaConf
 
-from arabic_ie.training import evaluate_run
+from arabic_ie.train.run import evaluate_run
 
 # the first of its arguments that is set (hydra.run.dir: inside run_dir, else under outputs/)
 OmegaConf.register_new_resolver("first_set", lambda *values: next((v for v in values if v not in (None, "", "None")), None),
@@ -26,7 +26,7 @@ def main(cfg) -> None:
     if cfg.run_dir is not None:
         evaluate_run(cfg.run_dir, cfg.data, list(cfg.splits), cfg.batch_size, output_dir)
         return
-    from arabic_ie.evaluation import evaluate_package, summary_table
+    from arabic_ie.infer.evaluation import evaluate_package, summary_table
 
     metrics = evaluate_package(cfg.package, cfg.data, list(cfg.splits), cfg.batch_size, cfg.backend, output_dir)
     print("\nPackage scores on raw documents (micro F1; character-exact, word-level, seqeval on word tags):\n"

@@ -7,7 +7,7 @@
 import _bootstrap  # noqa: F401
 import hydra
 
-from arabic_ie.package import export_package
+from arabic_ie.package.export import export_package
 
 
 @hydra.main(version_base="1.3", config_path=_bootstrap.CONFIG_DIR, config_name="export")

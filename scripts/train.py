@@ -8,8 +8,8 @@ import _bootstrap  # noqa: F401  (sets PROJECT_ROOT before Hydra reads the confi
 import hydra
 from hydra.core.hydra_config import HydraConfig
 
-from arabic_ie.distributed import is_main_process
-from arabic_ie.training import train
+from arabic_ie.train.distributed import is_main_process
+from arabic_ie.train.run import train
 
 
 @hydra.main(version_base="1.3", config_path=_bootstrap.CONFIG_DIR, config_name="train")

@@ -86,7 +86,7 @@ def brat_folder(tmp_path):
 @pytest.fixture(scope="session")
 def sample_splits():
     """The shipped sample data read with the BRAT reader: {split: (documents, report)}."""
-    from arabic_ie.formats import read_brat
+    from arabic_ie.data.formats import read_brat
 
     return {split: read_brat(SAMPLE_DIR / split) for split in ("train", "dev", "test")}
 

@@ -20,8 +20,8 @@ from arabic_ie.analysis import bootstrap, errors, semeval  # noqa: E402
 from arabic_ie.analysis.aggregate import aggregate_rows, csv_text, markdown_table, write_aggregate  # noqa: E402
 from arabic_ie.analysis.compare import compare  # noqa: E402
 from arabic_ie.analysis.runs import find_runs, group_by_setting, load_run, log_history, runs_from  # noqa: E402
-from arabic_ie.documents import Document, Span  # noqa: E402
-from arabic_ie.metrics import span_scores  # noqa: E402
+from arabic_ie.data.documents import Document, Span  # noqa: E402
+from arabic_ie.evaluate.metrics import span_scores  # noqa: E402
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -393,7 +393,7 @@ def test_compare_two_settings_from_their_run_folders(sweep):
 
 
 def test_compare_at_character_level_against_the_original_gold(tmp_path):
-    from arabic_ie.formats import read_brat, write_jsonl
+    from arabic_ie.data.formats import read_brat, write_jsonl
 
     sample = REPO_ROOT / "data" / "sample"
     gold, _ = read_brat(sample / "test")
@@ -480,7 +480,7 @@ def test_plots_are_png_files(tmp_path):
 def test_error_analysis_notebook_runs_against_a_run(tmp_path):
     """Executes the notebook's code cells (no Jupyter needed) on a run whose predictions are the
     sample test set's gold spans, a few of them altered."""
-    from arabic_ie.formats import read_brat, write_jsonl
+    from arabic_ie.data.formats import read_brat, write_jsonl
 
     notebook = json.loads((REPO_ROOT / "notebooks" / "error_analysis.ipynb").read_text(encoding="utf-8"))
     assert notebook["nbformat"] == 4 and notebook["cells"]

@@ -7,11 +7,11 @@ import pytest
 
 from conftest import REPO_ROOT
 
-from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
-from arabic_ie.formats import read_conll
-from arabic_ie.labels import LabelScheme
-from arabic_ie.features import Featurizer
-from arabic_ie.tokenization import train_wordpiece
+from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
+from arabic_ie.data.formats import read_conll
+from arabic_ie.data.labels import LabelScheme
+from arabic_ie.data.features import Featurizer
+from arabic_ie.model.tokenization import train_wordpiece
 
 ANERCORP = REPO_ROOT.parent / "shared" / "data" / "anercorp"
 pytestmark = pytest.mark.skipif(not (ANERCORP / "dev.txt").is_file(), reason=f"ANERcorp not found at {ANERCORP} (read-only shared data)")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from arabic_ie.arabic import ArabicNormalizer, WordSegmenter, bare
-from arabic_ie.documents import Document, Span
+from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter, bare
+from arabic_ie.data.documents import Document, Span
 
 # ---------------------------------------------------------------------------------------------
 # ArabicNormalizer

@@ -18,8 +18,8 @@ from conftest import FEW_STEPS, REPO_ROOT, SMALL_TINY
 
 os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 
-from arabic_ie import distributed  # noqa: E402
-from arabic_ie.config import register_configs  # noqa: E402
+from arabic_ie.train import distributed  # noqa: E402
+from arabic_ie.train.config import register_configs  # noqa: E402
 
 SMALL = ["task=ner", *SMALL_TINY, *FEW_STEPS, "trainer.log_level=info"]
 

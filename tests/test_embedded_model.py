@@ -16,9 +16,9 @@ from conftest import REPO_ROOT
 os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from arabic_ie.arabic import ArabicNormalizer, WordSegmenter  # noqa: E402
-from arabic_ie.modeling import build_encoder  # noqa: E402
-from arabic_ie.tokenization import load_tokenizer  # noqa: E402
+from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter  # noqa: E402
+from arabic_ie.model.multitask import build_encoder  # noqa: E402
+from arabic_ie.model.tokenization import load_tokenizer  # noqa: E402
 from test_training import config  # noqa: E402
 
 FOLDER = REPO_ROOT / "models" / "compact-arabic-bert"

@@ -1,7 +1,7 @@
-"""Tests of arabic_ie.features (and the WordPiece tokenizer it is fed with).
+"""Tests of arabic_ie.data.features (and the WordPiece tokenizer it is fed with).
 
 Everything runs offline: tokenizers are trained here on a few Arabic sentences with
-`arabic_ie.tokenization.train_wordpiece`. The windowing tests build documents whose subword
+`arabic_ie.model.tokenization.train_wordpiece`. The windowing tests build documents whose subword
 layout is known exactly, so window boundaries, owned words and positions can be asserted.
 """
 
@@ -19,11 +19,11 @@ try:  # the package may not be installed into the venv (src layout)
 except ImportError:  # pragma: no cover - depends on how the venv was set up
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
-from arabic_ie.documents import Document, Span
-from arabic_ie.features import IGNORE_INDEX, Collator, Featurizer
-from arabic_ie.labels import LabelScheme
-from arabic_ie.tokenization import load_tokenizer, train_wordpiece
+from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
+from arabic_ie.data.documents import Document, Span
+from arabic_ie.data.features import IGNORE_INDEX, Collator, Featurizer
+from arabic_ie.data.labels import LabelScheme
+from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
 
 SENTENCES = [
     "قصفت قوات النظام بلدة نوى في ريف درعا الغربي",
@@ -500,8 +500,8 @@ def test_document_of_1894_words_loses_no_word(tokenizer, monkeypatch):
 
 
 def test_sample_brat_documents_round_trip_through_small_windows():
-    from arabic_ie.formats import read_brat
-    from arabic_ie.labels import tags_to_spans
+    from arabic_ie.data.formats import read_brat
+    from arabic_ie.data.labels import tags_to_spans
 
     root = Path(__file__).resolve().parents[1] / "data" / "sample"
     documents, _ = read_brat(root / "train")
@@ -607,7 +607,7 @@ def test_stride_zero_gives_disjoint_windows(tokenizer):
 def test_wordpiece_training_is_reproducible():
     """The plain tokenizers trainer gives a different vocabulary on almost every call on this data
     (huggingface/tokenizers#1794); train_wordpiece must not."""
-    from arabic_ie.formats import read_brat
+    from arabic_ie.data.formats import read_brat
 
     documents, _ = read_brat(Path(__file__).resolve().parents[1] / "data" / "sample" / "train")
     words = [w for d in documents for w in d.text.split()]

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from conftest import SAMPLE_DIR, SMALL_CONF
-from arabic_ie.documents import Document, Span
-from arabic_ie.formats import (
+from arabic_ie.data.documents import Document, Span
+from arabic_ie.data.formats import (
     FormatError,
     read_annotation_conf,
     read_brat,

@@ -27,15 +27,17 @@ os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from arabic_ie import package as package_module  # noqa: E402
-from arabic_ie.arabic import ArabicNormalizer, WordSegmenter  # noqa: E402
-from arabic_ie.documents import Document  # noqa: E402
-from arabic_ie.formats import read_brat, read_jsonl  # noqa: E402
-from arabic_ie.inference import Tagger, hf_model, load, load_torch_model  # noqa: E402
-from arabic_ie.labels import LabelScheme  # noqa: E402
-from arabic_ie.modeling import MultiHeadTagger  # noqa: E402
+from arabic_ie.package import export as export_module  # noqa: E402
+from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter  # noqa: E402
+from arabic_ie.data.documents import Document  # noqa: E402
+from arabic_ie.data.formats import read_brat, read_jsonl  # noqa: E402
+from arabic_ie.infer.tagger import load  # noqa: E402
+from arabic_ie.package.loading import hf_model, load_torch_model  # noqa: E402
+from arabic_ie.data.labels import LabelScheme  # noqa: E402
+from arabic_ie.model.multitask import MultiHeadTagger  # noqa: E402
 from arabic_ie.package import PackageError, export_package, verify  # noqa: E402
-from arabic_ie.span_metrics import exact_scores, word_spans  # noqa: E402
-from arabic_ie.tokenization import train_wordpiece  # noqa: E402
+from arabic_ie.evaluate.span_metrics import exact_scores, word_spans  # noqa: E402
+from arabic_ie.model.tokenization import train_wordpiece  # noqa: E402
 
 SCHEMES = {
     "ner": LabelScheme("ner", ("PER", "ORG", "LOC", "DATE")),
@@ -45,7 +47,7 @@ NORMALIZER = {"remove_diacritics": True, "remove_tatweel": True, "normalize_lett
 # Diacritics, tatweel, proclitics, a lone tatweel word, tabs, a no-break space, CRLF and Latin text.
 HARD_TEXT = ("وقالَ مصدرٌ في مدينةِ درعـــا إنَّ قواتِ الفرقة الرابعة\tاعتقلت  أحمد\u00a0الحريري بالقرب من نوى "
              "يوم الأحد ـ وفرضت حصاراً على البلدة.\r\nوالمتظاهرون في السويداء، رفعوا شعار «لا للحصار» (AFP) 2026.")
-TAGGER_ONLY = ["hydra", "omegaconf", "seqeval", "arabic_ie.training", "arabic_ie.metrics", "arabic_ie.config", "datasets"]
+TAGGER_ONLY = ["hydra", "omegaconf", "seqeval", "arabic_ie.train.run", "arabic_ie.evaluate.metrics", "arabic_ie.train.config", "datasets"]
 
 
 def make_run(folder: Path, tasks=("ner", "triggers"), max_length: int = 32, stride: int = 8, seed: int = 0) -> Path:
@@ -161,7 +163,7 @@ def test_an_interrupted_export_leaves_no_complete_looking_folder(joint, tmp_path
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("killed while writing the model card")
 
-    monkeypatch.setattr(package_module, "model_card", crash)
+    monkeypatch.setattr(export_module, "model_card", crash)
     with pytest.raises(KeyboardInterrupt):
         export_package(run, tmp_path / "pkg", onnx=False)
     assert list(tmp_path.iterdir()) == []  # neither the package nor the partial folder
@@ -169,7 +171,7 @@ def test_an_interrupted_export_leaves_no_complete_looking_folder(joint, tmp_path
     monkeypatch.undo()
     export_package(run, tmp_path / "pkg", onnx=False)
     before = verify(tmp_path / "pkg")
-    monkeypatch.setattr(package_module, "model_card", crash)
+    monkeypatch.setattr(export_module, "model_card", crash)
     with pytest.raises(KeyboardInterrupt):
         export_package(run, tmp_path / "pkg", onnx=False, overwrite=True)
     assert verify(tmp_path / "pkg") == before and [p.name for p in tmp_path.iterdir()] == ["pkg"]
@@ -279,7 +281,7 @@ def test_results_do_not_depend_on_batch_size_or_document_order(tagger, sample_te
 
 
 def test_a_very_long_document_is_windowed_as_in_training(joint, tagger, sample_splits):
-    from arabic_ie.training import load_trained, predict_logits
+    from arabic_ie.train.run import load_trained, predict_logits
 
     run, _ = joint
     text = "\n\n".join(d.text for d in sample_splits["test"][0] * 3)
@@ -388,7 +390,7 @@ def test_onnx_fp32_gives_the_same_spans_as_pytorch_and_int8_runs(joint, tagger, 
 
 
 def test_predict_writes_jsonl_and_brat_that_our_readers_read_back(joint, tagger, tmp_path, sample_splits):
-    from arabic_ie.prediction import predict_files
+    from arabic_ie.infer.files import predict_files
 
     documents = sample_splits["test"][0][:3]
     folder = tmp_path / "txt"
@@ -451,8 +453,8 @@ def test_predict_script_runs_through_hydra(joint, tmp_path):
 
 
 def test_package_evaluation_reproduces_the_run_evaluation_on_word_tags(joint, tmp_path):
-    from arabic_ie.evaluation import evaluate_package
-    from arabic_ie.training import evaluate_run
+    from arabic_ie.infer.evaluation import evaluate_package
+    from arabic_ie.train.run import evaluate_run
 
     from test_training import config
 
@@ -526,9 +528,9 @@ def test_word_spans_cover_the_touched_words():
 
 @pytest.mark.slow
 def test_a_trained_run_round_trips_through_a_package_in_a_fresh_process(tmp_path):
-    from arabic_ie.labels import spans_to_tags
-    from arabic_ie.metrics import span_scores
-    from arabic_ie.training import train
+    from arabic_ie.data.labels import spans_to_tags
+    from arabic_ie.evaluate.metrics import span_scores
+    from arabic_ie.train.run import train
 
     from test_training import FAST, config
 
@@ -542,7 +544,7 @@ def test_a_trained_run_round_trips_through_a_package_in_a_fresh_process(tmp_path
         import json, sys
         from pathlib import Path
         from arabic_ie import load
-        from arabic_ie.formats import read_brat
+        from arabic_ie.data.formats import read_brat
         documents, _ = read_brat(Path({str(SAMPLE_DIR / "test")!r}))
         tagger = load({str(pkg)!r})
         predictions = tagger.predict_documents(documents)

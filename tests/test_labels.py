@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from arabic_ie.arabic import WordSegmenter
-from arabic_ie.documents import Document, Span
-from arabic_ie.formats import read_conll
-from arabic_ie.labels import LabelScheme, spans_to_tags, tags_to_spans
+from arabic_ie.data.arabic import WordSegmenter
+from arabic_ie.data.documents import Document, Span
+from arabic_ie.data.formats import read_conll
+from arabic_ie.data.labels import LabelScheme, spans_to_tags, tags_to_spans
 
 # ---------------------------------------------------------------------------------------------
 # LabelScheme

@@ -1,4 +1,4 @@
-"""Tests of arabic_ie.metrics: span-level scores (seqeval) and the tables written after training.
+"""Tests of arabic_ie.evaluate.metrics: span-level scores (seqeval) and the tables written after training.
 
 Every expected number is computed by hand from the spans of the example, as noted next to it.
 """
@@ -16,7 +16,7 @@ try:  # the package may not be installed into the venv (src layout)
 except ImportError:  # pragma: no cover - depends on how the venv was set up
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from arabic_ie.metrics import MODES, markdown_table, span_scores, summary_table
+from arabic_ie.evaluate.metrics import MODES, markdown_table, span_scores, summary_table
 
 
 def prf(precision, recall, f1):

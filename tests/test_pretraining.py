@@ -24,8 +24,8 @@ from conftest import REPO_ROOT
 os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from arabic_ie.arabic import ArabicNormalizer  # noqa: E402
-from arabic_ie.config import register_configs  # noqa: E402
+from arabic_ie.data.arabic import ArabicNormalizer  # noqa: E402
+from arabic_ie.train.config import register_configs  # noqa: E402
 from arabic_ie.pretraining import packing  # noqa: E402
 from arabic_ie.pretraining import (  # noqa: E402
     BlockDataset, CorpusError, FixedMasks, MaskingCollator, MaskingConfig, Preprocessor, ReadReport, corpus_files,
@@ -318,7 +318,7 @@ def test_pretraining_resumes_from_the_last_checkpoint(pretrained, corpus, tmp_pa
 
 
 def test_the_pretrained_folder_fine_tunes_with_model_local(pretrained, tmp_path):
-    from arabic_ie.training import train
+    from arabic_ie.train.run import train
 
     run_dir, _ = pretrained
     with initialize_config_dir(config_dir=str(REPO_ROOT / "configs"), version_base="1.3"):

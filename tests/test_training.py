@@ -18,13 +18,13 @@ from conftest import FEW_STEPS, REPO_ROOT, SMALL_TINY
 os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from arabic_ie.config import register_configs  # noqa: E402
-from arabic_ie.documents import Span  # noqa: E402
-from arabic_ie.formats import read_brat, read_jsonl, write_jsonl  # noqa: E402
-from arabic_ie.labels import tags_to_spans  # noqa: E402
-from arabic_ie.metrics import span_scores  # noqa: E402
-from arabic_ie.tokenization import train_wordpiece  # noqa: E402
-from arabic_ie.training import evaluate_run, train  # noqa: E402
+from arabic_ie.train.config import register_configs  # noqa: E402
+from arabic_ie.data.documents import Span  # noqa: E402
+from arabic_ie.data.formats import read_brat, read_jsonl, write_jsonl  # noqa: E402
+from arabic_ie.data.labels import tags_to_spans  # noqa: E402
+from arabic_ie.evaluate.metrics import span_scores  # noqa: E402
+from arabic_ie.model.tokenization import train_wordpiece  # noqa: E402
+from arabic_ie.train.run import evaluate_run, train  # noqa: E402
 
 FAST = SMALL_TINY + FEW_STEPS
 
@@ -135,7 +135,7 @@ def test_training_resumes_from_the_last_checkpoint(tmp_path, caplog):
     first = [o for o in FAST if not o.startswith("trainer.max_steps")] + ["trainer.max_steps=2"]
     train(config(*first, "task=ner"), tmp_path)
     assert (tmp_path / "checkpoints" / "checkpoint-2").is_dir()
-    with caplog.at_level(logging.INFO, logger="arabic_ie.training"):
+    with caplog.at_level(logging.INFO, logger="arabic_ie.train.run"):
         train(config(*FAST, "task=ner"), tmp_path)
     assert f"resuming from {tmp_path / 'checkpoints' / 'checkpoint-2'}" in caplog.text
     state = json.loads((tmp_path / "checkpoints" / "checkpoint-4" / "trainer_state.json").read_text())

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import asdict, dataclass
 
-from arabic_ie.documents import Span
+from arabic_ie.data.documents import Span
 
 PROCLITICS = frozenset("وفبلك")
 CATEGORIES = ("correct", "missed", "spurious", "wrong_type", "wrong_boundary", "wrong_type_and_boundary", "proclitic_boundary")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from arabic_ie.labels import tags_to_spans
+from arabic_ie.data.labels import tags_to_spans
 
 METRICS_FILE = "metrics.json"
 PREDICTIONS_DIR = "predictions"
@@ -169,7 +169,7 @@ def log_history(run_dir: str | Path) -> list[dict]:
 
 def predicted_documents(run_dir: str | Path, split: str):
     """The run's predicted spans for a split (predictions/SPLIT.jsonl) as Documents."""
-    from arabic_ie.formats import read_jsonl
+    from arabic_ie.data.formats import read_jsonl
 
     path = Path(run_dir) / PREDICTIONS_DIR / f"{split}.jsonl"
     if not path.is_file():
@@ -182,7 +182,7 @@ def gold_documents(run: Run, split: str):
     (original character offsets, before any word segmentation)."""
     from omegaconf import OmegaConf
 
-    from arabic_ie.data import load_corpus
+    from arabic_ie.data.corpus import load_corpus
 
     if "data" not in run.config:
         raise ValueError(f"{run.path}: config.yaml has no data config")

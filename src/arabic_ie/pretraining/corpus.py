@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
-from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
+from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 TXT_SUFFIXES = (".txt", ".txt.gz")

@@ -17,7 +17,7 @@ A packed folder is self-contained (streams, `meta.json` and the tokenizer that m
 
 Tokenizers trained from scratch are cached the same way (keyed by the corpus, the number of words
 and the vocabulary settings): the WordPiece training is reproducible (see
-`arabic_ie.tokenization.train_wordpiece`), so a cache hit is the vocabulary a rebuild would give.
+`arabic_ie.model.tokenization.train_wordpiece`), so a cache hit is the vocabulary a rebuild would give.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from typing import Iterator
 
 import numpy as np
 
-from arabic_ie.package import publish_modes
+from arabic_ie.package.files import publish_modes
 from arabic_ie.pretraining.corpus import Preprocessor, ReadReport, corpus_files, corpus_signature, iter_documents
-from arabic_ie.tokenization import load_tokenizer, train_wordpiece
+from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
 
 log = logging.getLogger(__name__)
 PACK_FORMAT = 2  # bump when the layout or the packing rule changes: old caches are then ignored

@@ -35,14 +35,14 @@ from omegaconf import OmegaConf
 from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
-from arabic_ie.arabic import ArabicNormalizer
-from arabic_ie.config import training_arguments_kwargs
-from arabic_ie.distributed import is_main_process, world_size
+from arabic_ie.data.arabic import ArabicNormalizer
+from arabic_ie.train.config import training_arguments_kwargs
+from arabic_ie.train.distributed import is_main_process, world_size
 from arabic_ie.pretraining.corpus import Preprocessor
 from arabic_ie.pretraining.masking import BlockDataset, FixedMasks, MaskingCollator, MaskingConfig
 from arabic_ie.pretraining.model import build_mlm_model, masked_lm_loss, mlm_head, sinusoidal_positions_
 from arabic_ie.pretraining.packing import CorpusSpec, open_packed, pack_corpus, scratch_tokenizer, tokenizer_fingerprint
-from arabic_ie.tokenization import load_tokenizer
+from arabic_ie.model.tokenization import load_tokenizer
 
 log = logging.getLogger(__name__)
 # recorded in RUN_DIR/versions.json; pretraining needs neither datasets nor seqeval (a GPU host may lack them)
@@ -284,7 +284,7 @@ def write_model_card(folder: Path, cfg, summary: dict) -> None:
         f"- **Model:** `{summary['model']}` ({summary['parameters'] / 1e6:.1f}M parameters), {shape}; "
         + (f"continued from `{cfg.init_from}`." if cfg.init_from else "trained from scratch."),
         f"- **Tokenizer:** {summary['tokenizer']}; {summary['vocab_size']:,} subwords.",
-        f"- **Words:** `arabic_ie.arabic.WordSegmenter` "
+        f"- **Words:** `arabic_ie.data.arabic.WordSegmenter` "
         f"({'proclitics split before ال' if summary['split_proclitics'] else 'no proclitic splitting'}) with normalisation "
         f"`{json.dumps(summary['normalizer'])}`: fine-tune with the same `model.normalizer`.",
         f"- **Corpus:** {corpus.name} (`{os.path.normpath(str(corpus.path))}`): {summary['documents']['train']:,} training documents, "

@@ -29,7 +29,7 @@ from pathlib import Path
 import torch
 from transformers import AutoModel, AutoTokenizer, BertModel
 
-from arabic_ie.package import publish_modes
+from arabic_ie.package.files import publish_modes
 from arabic_ie.pretraining.run import MODEL_DIR, recipe_text
 
 log = logging.getLogger(__name__)

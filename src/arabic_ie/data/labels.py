@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from arabic_ie.documents import Span
+from arabic_ie.data.documents import Span
 
 OUTSIDE = "O"
 

@@ -38,7 +38,7 @@ VARIANTS = ("torch", "torch-bf16", "onnx", "onnx-int8", "pipeline", "pipeline-st
 def benchmark_documents(sample_dir: Path | None, anercorp_dev: Path | None, words_per_document: int = 250) -> dict:
     """{"sample": texts of the sample dev+test articles, "anercorp": ANERcorp dev sentences joined
     into article-length documents} (each where present), plus gold for the sample articles."""
-    from arabic_ie.formats import read_brat, read_conll
+    from arabic_ie.data.formats import read_brat, read_conll
 
     sets = {}
     if sample_dir is not None and Path(sample_dir).is_dir():
@@ -71,7 +71,7 @@ def _spans_of(results: list[dict]) -> list[dict]:
 
 
 def _ours(package, backend, texts, batch_size, threads):
-    from arabic_ie.inference import load
+    from arabic_ie.infer.tagger import load
 
     tagger = load(package, backend=backend, threads=threads)
     return lambda: _spans_of(tagger.tag_batch(texts, batch_size=batch_size))
@@ -81,9 +81,10 @@ def _pipeline(package, texts, batch_size, threads, same_windows: bool):
     import torch
     from transformers import pipeline
 
-    from arabic_ie.documents import Document
-    from arabic_ie.inference import load, load_tokenizer
-    from arabic_ie.labels import tags_to_spans
+    from arabic_ie.data.documents import Document
+    from arabic_ie.infer.tagger import load
+    from arabic_ie.package.loading import load_tokenizer
+    from arabic_ie.data.labels import tags_to_spans
 
     torch.set_num_threads(threads)
     tagger = load(package)  # words, normalisation and windows exactly as ours
@@ -192,7 +193,7 @@ def _agreement(reference: list[dict], other: list[dict], key: str) -> dict:
 
 def gold_f1(gold_documents: list[dict], spans: list[dict], key: str) -> float:
     """Character-exact micro F1 of `spans` against gold, on the documents that have gold."""
-    from arabic_ie.span_metrics import exact_scores
+    from arabic_ie.evaluate.span_metrics import exact_scores
 
     gold = [[(s["start"], s["end"], s["label"]) for s in d[key]] for d in gold_documents]
     predicted = [[tuple(s) for s in p[key]] for p in spans[: len(gold_documents)]]
@@ -214,7 +215,7 @@ def run_benchmark(package: str | Path, documents: list[dict], variants=VARIANTS,
                 if "error" in results.get(variant, {}):
                     continue
                 out = Path(tmp) / f"{variant}.json"
-                command = [sys.executable, "-m", "arabic_ie.inference_benchmark", "worker", "--variant", variant,
+                command = [sys.executable, "-m", "arabic_ie.infer.benchmark", "worker", "--variant", variant,
                            "--package", str(package), "--documents", str(docs_path), "--batch-size", str(batch_size),
                            "--threads", str(threads), "--repeat", str(repeat), "--out", str(out)]
                 env = {**os.environ, "OMP_NUM_THREADS": str(threads), "HF_HUB_OFFLINE": "1",

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
-from arabic_ie.labels import LabelScheme, OUTSIDE, spans_to_tags, tags_to_spans
+from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
+from arabic_ie.data.labels import LabelScheme, spans_to_tags, tags_to_spans
 
 IGNORE_INDEX = -100  # the label of positions that carry no loss (torch's CrossEntropyLoss default)
 
@@ -60,6 +60,7 @@ class Featurizer:
         self.normalizer = normalizer
         self.schemes = schemes
         self.prefix, self.suffix = _special_tokens(tokenizer)
+        self.max_length = max_length
         self.capacity = max_length - len(self.prefix) - len(self.suffix)
         if self.capacity < 1:
             raise ValueError(f"max_length {max_length} leaves no room besides the special tokens")
@@ -182,17 +183,15 @@ class Featurizer:
         """Word tags per document per task from per-window logits (rows aligned with windows)."""
         tags = {}
         for task, scheme in self.schemes.items():
-            id2label = scheme.id2label
-            per_doc = [[None] * len(words) for words in corpus.words]
+            labels = np.array([scheme.id2label[i] for i in range(len(scheme.id2label))] + [""], dtype=object)
+            per_doc = [np.full(len(words), len(labels) - 1) for words in corpus.words]  # "" marks "no prediction yet"
             for window, row in zip(corpus.windows, logits[task]):
-                best = np.asarray(row)[window.positions].argmax(-1)
-                for word, label_id in zip(window.words, best):
-                    per_doc[window.document][word] = id2label[int(label_id)]
-            for number, doc_tags in enumerate(per_doc):
-                missing = [i for i, t in enumerate(doc_tags) if t is None]
-                if missing:
-                    raise RuntimeError(f"document {corpus.documents[number].id!r}: words {missing[:5]} got no prediction")
-            tags[task] = per_doc
+                per_doc[window.document][window.words] = np.asarray(row)[window.positions].argmax(-1)
+            for number, ids in enumerate(per_doc):
+                missing = np.flatnonzero(ids == len(labels) - 1)
+                if missing.size:
+                    raise RuntimeError(f"document {corpus.documents[number].id!r}: words {missing[:5].tolist()} got no prediction")
+            tags[task] = [labels[ids].tolist() for ids in per_doc]
         return tags
 
     def spans(self, corpus: EncodedCorpus, tags: dict[str, list[list[str]]]):

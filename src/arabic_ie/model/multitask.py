@@ -15,7 +15,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModel, BertConfig, BertModel
 
-from arabic_ie.labels import LabelScheme
+from arabic_ie.data.labels import LabelScheme
 
 HEADS_FILE = "heads.safetensors"
 TAGGER_FILE = "tagger.json"

@@ -75,5 +75,5 @@ def register_resolvers() -> None:
 
 
 # Registered on import as well: a job that Hydra's submitit launcher unpickles on a cluster node
-# imports arabic_ie.training (hence this module) before it resolves the run's logging config.
+# imports arabic_ie.train.run (hence this module) before it resolves the run's logging config.
 register_resolvers()

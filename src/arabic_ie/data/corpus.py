@@ -7,10 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from arabic_ie.documents import TASKS, Document
-from arabic_ie.formats import ReadReport, read_annotation_conf, read_documents
-from arabic_ie.formats.brat import find_annotation_conf
-from arabic_ie.labels import spans_to_tags
+from arabic_ie.data.documents import TASKS, Document
+from arabic_ie.data.formats import ReadReport, read_annotation_conf, read_documents
+from arabic_ie.data.formats.brat import find_annotation_conf
+from arabic_ie.data.labels import spans_to_tags
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "dev", "test")

@@ -11,9 +11,9 @@ import json
 import re
 from pathlib import Path
 
-from arabic_ie.documents import Document, Span
-from arabic_ie.formats import read_brat, read_jsonl, write_brat
-from arabic_ie.formats.base import FormatError, read_text
+from arabic_ie.data.documents import Document, Span
+from arabic_ie.data.formats import read_brat, read_jsonl, write_brat
+from arabic_ie.data.formats.base import FormatError, read_text
 
 INPUT_FORMATS = ("auto", "txt", "jsonl", "brat")
 LINE = re.compile(r"[^\r\n\u2028\u2029\x85]+")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from arabic_ie.documents import Document, TASKS
-from arabic_ie.formats.base import FormatError, ReadReport, read_text
-from arabic_ie.labels import tags_to_spans
+from arabic_ie.data.documents import Document, TASKS
+from arabic_ie.data.formats.base import FormatError, ReadReport, read_text
+from arabic_ie.data.labels import tags_to_spans
 
 
 def read_conll(path: Path, columns=("ner",)) -> tuple[list[Document], ReadReport]:

@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from arabic_ie.data import load_corpus, warn_unknown_types
-from arabic_ie.labels import spans_to_tags
-from arabic_ie.metrics import span_scores
-from arabic_ie.prediction import record
-from arabic_ie.span_metrics import char_spans, exact_scores, word_spans
+from arabic_ie.data.corpus import load_corpus, warn_unknown_types
+from arabic_ie.data.labels import spans_to_tags
+from arabic_ie.evaluate.metrics import span_scores
+from arabic_ie.infer.files import record
+from arabic_ie.evaluate.span_metrics import char_spans, exact_scores, word_spans
 
 
 def score_predictions(documents, predictions, schemes) -> dict:
@@ -45,7 +45,7 @@ def evaluate_package(package: str | Path, data_cfg, splits=("dev", "test"), batc
                      backend: str = "torch", output_dir: str | Path | None = None, tagger=None) -> dict:
     """Tag the raw documents of each split with the package and score them; with `output_dir`,
     write metrics.json, metrics.md and predictions/SPLIT.jsonl there."""
-    from arabic_ie.inference import load
+    from arabic_ie.infer.tagger import load
 
     tagger = tagger or load(package, backend=backend)
     corpus = load_corpus(data_cfg, splits=[s for s in splits if data_cfg.get(s)])

@@ -15,17 +15,18 @@ from omegaconf import OmegaConf
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
-from arabic_ie.arabic import ArabicNormalizer, WordSegmenter
-from arabic_ie.config import training_arguments_kwargs
-from arabic_ie.data import load_corpus, warn_unknown_types
-from arabic_ie.distributed import is_main_process, world_size
-from arabic_ie.documents import Document
-from arabic_ie.formats import write_jsonl
-from arabic_ie.features import Collator, EncodedCorpus, Featurizer
-from arabic_ie.labels import LabelScheme
-from arabic_ie.metrics import markdown_table, span_scores, summary_table
-from arabic_ie.modeling import MultiHeadTagger, build_encoder, describe
-from arabic_ie.tokenization import load_tokenizer, train_wordpiece
+from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
+from arabic_ie.train.config import training_arguments_kwargs
+from arabic_ie.data.corpus import load_corpus, warn_unknown_types
+from arabic_ie.train.distributed import is_main_process, world_size
+from arabic_ie.data.documents import Document
+from arabic_ie.data.formats import write_jsonl
+from arabic_ie.data.features import Collator, EncodedCorpus, Featurizer
+from arabic_ie.data.labels import LabelScheme
+from arabic_ie.evaluate.metrics import markdown_table, span_scores, summary_table
+from arabic_ie.model.batching import TorchRunner, predict_windows
+from arabic_ie.model.multitask import MultiHeadTagger, build_encoder, describe
+from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
 from arabic_ie.versions import library_versions
 
 log = logging.getLogger(__name__)
@@ -68,23 +69,11 @@ def score(featurizer: Featurizer, corpus: EncodedCorpus, tags: dict) -> dict:
     return {task: span_scores(corpus.gold_tags[task], tags[task], featurizer.schemes[task].types) for task in tags}
 
 
-@torch.inference_mode()
-def predict_logits(model: MultiHeadTagger, corpus: EncodedCorpus, pad_token_id: int, batch_size: int) -> dict:
-    """Logits per window per task; windows are batched by length so little padding is computed."""
-    model.eval()
-    order = sorted(range(len(corpus.windows)), key=lambda i: len(corpus.windows[i].input_ids))
-    collate = Collator(pad_token_id)
-    device = next(model.parameters()).device  # after GPU training the model is still on the GPU
-    out = {task: [None] * len(corpus.windows) for task in model.tasks}
-    for begin in range(0, len(order), batch_size):
-        chunk = order[begin : begin + batch_size]
-        batch = collate([{"input_ids": corpus.windows[i].input_ids} for i in chunk])
-        outputs = model(**{k: v.to(device) for k, v in batch.items()})
-        for task in model.tasks:
-            logits = outputs[f"logits_{task}"].float().cpu().numpy()
-            for row, i in enumerate(chunk):
-                out[task][i] = logits[row, : len(corpus.windows[i].input_ids)]
-    return out
+def predict_logits(model: MultiHeadTagger, corpus: EncodedCorpus, pad_token_id: int, batch_size: int,
+                   max_length: int | None = None) -> dict:
+    """Logits per window per task through the one batching path that packages use too."""
+    max_length = max_length or max(len(w.input_ids) for w in corpus.windows)
+    return predict_windows(TorchRunner(model, model.tasks), corpus.windows, model.tasks, pad_token_id, batch_size, max_length)
 
 
 def train(cfg, run_dir: str | Path) -> dict:
@@ -205,7 +194,7 @@ def evaluate_encoded(model, featurizer, encoded: dict[str, EncodedCorpus], pad_t
     """Scores per split; with `output_dir`, also writes the predictions of each split there."""
     metrics = {}
     for split, corpus in encoded.items():
-        tags = featurizer.decode(corpus, predict_logits(model, corpus, pad_token_id, batch_size))
+        tags = featurizer.decode(corpus, predict_logits(model, corpus, pad_token_id, batch_size, featurizer.max_length))
         metrics[split] = score(featurizer, corpus, tags)
         if output_dir is not None:
             write_predictions(featurizer, corpus, tags, Path(output_dir) / PREDICTIONS_DIR, split)

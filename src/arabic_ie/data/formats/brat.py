@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from arabic_ie.documents import AnnotationError, Document, Span
-from arabic_ie.formats.base import FormatError, ReadReport, read_text
+from arabic_ie.data.documents import AnnotationError, Document, Span
+from arabic_ie.data.formats.base import FormatError, ReadReport, read_text
 
 
 def find_annotation_conf(folder: Path) -> Path | None:

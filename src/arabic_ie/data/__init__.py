@@ -1,0 +1,1 @@
+"""Documents and their annotations: the Document model, readers and writers (BRAT, CoNLL, JSONL), Arabic text handling, label schemes, corpora from configs, and model features (words, subwords, windows)."""
