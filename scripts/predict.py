@@ -8,8 +8,8 @@ JSONL or BRAT; see configs/predict.yaml.
 import _bootstrap  # noqa: F401
 import hydra
 
-from arabic_ie.infer.tagger import load
 from arabic_ie.infer.files import predict_files
+from arabic_ie.infer.tagger import load
 
 
 @hydra.main(version_base="1.3", config_path=_bootstrap.CONFIG_DIR, config_name="predict")

@@ -94,7 +94,7 @@ def ner_only(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def tagger(joint):
-    return load(joint[1])
+    return load(joint[1], backend="torch")  # the reference the other backends are compared with
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +119,7 @@ def test_export_writes_a_self_contained_package_with_a_manifest(joint):
     assert manifest["window"] == {"max_length": 32, "stride": 8}
     assert manifest["versions"]["training"]["torch"] and manifest["versions"]["export"]["transformers"].startswith("5.")
     assert manifest["metrics"]["scores"]["test"]["ner"]["default"]["micro"]["f1"] == 0.5
-    assert manifest["default_backend"] == "torch" and manifest["onnx"]["int8"] == "onnx/model.int8.onnx"
+    assert manifest["default_backend"] == "auto" and manifest["onnx"]["int8"] == "onnx/model.int8.onnx"
     assert set(manifest["files"]) == set(files) - {"manifest.json"}
     for name, entry in manifest["files"].items():
         assert entry["sha256"] == package_module.sha256_file(pkg / name) and entry["bytes"] == (pkg / name).stat().st_size
@@ -383,6 +383,13 @@ def test_onnx_fp32_gives_the_same_spans_as_pytorch_and_int8_runs(joint, tagger, 
     int8 = load(pkg, backend="onnx-int8").tag_batch(sample_texts[:2])
     for text, result in zip(sample_texts, int8):
         _check_spans(text, result)
+
+
+def test_the_default_backend_is_the_fp32_graph_where_onnxruntime_is_installed(joint, ner_only, monkeypatch):
+    assert load(joint[1]).backend == "onnx"
+    assert load(ner_only[1]).backend == "torch"  # exported without ONNX graphs
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` now fails
+    assert load(joint[1]).backend == "torch"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """arabic_ie: named entities and event triggers in Arabic news with Hugging Face encoders."""
 
-from arabic_ie.data.documents import Document, Span, TASKS
+from arabic_ie.data.documents import TASKS, Document, Span
 
 __all__ = ["Document", "Span", "TASKS", "hf_model", "load"]
 __version__ = "0.1.0"

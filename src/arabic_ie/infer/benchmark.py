@@ -82,9 +82,9 @@ def _pipeline(package, texts, batch_size, threads, same_windows: bool):
     from transformers import pipeline
 
     from arabic_ie.data.documents import Document
+    from arabic_ie.data.labels import tags_to_spans
     from arabic_ie.infer.tagger import load
     from arabic_ie.package.loading import load_tokenizer
-    from arabic_ie.data.labels import tags_to_spans
 
     torch.set_num_threads(threads)
     tagger = load(package)  # words, normalisation and windows exactly as ours

@@ -19,8 +19,8 @@ from pathlib import Path
 from arabic_ie.data.corpus import load_corpus, warn_unknown_types
 from arabic_ie.data.labels import spans_to_tags
 from arabic_ie.evaluate.metrics import span_scores
-from arabic_ie.infer.files import record
 from arabic_ie.evaluate.span_metrics import char_spans, exact_scores, word_spans
+from arabic_ie.infer.files import record
 
 
 def score_predictions(documents, predictions, schemes) -> dict:

@@ -18,9 +18,24 @@ from pathlib import Path
 
 from arabic_ie.package.card import model_card
 from arabic_ie.package.files import _fsync_dir, _fsync_tree, _write_json_synced, publish_modes
-from arabic_ie.package.manifest import (CARD_FILE, CONFIG_FILE, DEFAULT_LICENSE, FORMAT, FORMAT_VERSION, HEADS_FILE, MANIFEST,
-                                        RUNTIME_PACKAGES, SEGMENTER_FILE, TOKENIZER_CONFIG, TOKENIZER_FILE, WEIGHTS_FILE,
-                                        TASK_KEYS, PackageError, file_entries, relative_files)
+from arabic_ie.package.manifest import (
+    CARD_FILE,
+    CONFIG_FILE,
+    DEFAULT_LICENSE,
+    FORMAT,
+    FORMAT_VERSION,
+    HEADS_FILE,
+    MANIFEST,
+    RUNTIME_PACKAGES,
+    SEGMENTER_FILE,
+    TASK_KEYS,
+    TOKENIZER_CONFIG,
+    TOKENIZER_FILE,
+    WEIGHTS_FILE,
+    PackageError,
+    file_entries,
+    relative_files,
+)
 from arabic_ie.package.verify import check_export
 from arabic_ie.package.wheel import build_wheel
 from arabic_ie.versions import library_versions
@@ -177,7 +192,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
         },
         "window": {"max_length": int(meta["window"]["max_length"]), "stride": int(meta["window"]["stride"])},
         "onnx": None,
-        "default_backend": "torch",
+        "default_backend": "auto",
         "score": "per span: mean over its words of the softmax probability of the predicted tag at the word's "
                  "first subword, rounded to 4 decimals",
         "model": meta.get("model"),

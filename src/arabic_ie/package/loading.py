@@ -10,7 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from arabic_ie.package.manifest import TOKENIZER_CONFIG, TOKENIZER_FILE, WEIGHTS_FILE, PackageError, read_manifest, verify as verify_package
+from arabic_ie.package.manifest import TOKENIZER_CONFIG, TOKENIZER_FILE, WEIGHTS_FILE, PackageError, read_manifest
+from arabic_ie.package.manifest import verify as verify_package
 
 
 class TaskLogits(nn.Module):

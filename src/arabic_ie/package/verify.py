@@ -12,7 +12,6 @@ def check_export(run_dir: Path, folder: Path, manifest: dict) -> None:
     """The package must compute what the run's model computes: compare logits on a sentence."""
     import numpy as np
     import torch
-
     from transformers.utils import logging as hf_logging
 
     from arabic_ie.model.multitask import MultiHeadTagger

@@ -36,13 +36,13 @@ from transformers import Trainer, TrainerCallback, TrainingArguments, set_seed
 from transformers.trainer_utils import get_last_checkpoint
 
 from arabic_ie.data.arabic import ArabicNormalizer
-from arabic_ie.train.config import training_arguments_kwargs
-from arabic_ie.train.distributed import is_main_process, world_size
+from arabic_ie.model.tokenization import load_tokenizer
 from arabic_ie.pretraining.corpus import Preprocessor
 from arabic_ie.pretraining.masking import BlockDataset, FixedMasks, MaskingCollator, MaskingConfig
 from arabic_ie.pretraining.model import build_mlm_model, masked_lm_loss, mlm_head, sinusoidal_positions_
 from arabic_ie.pretraining.packing import CorpusSpec, open_packed, pack_corpus, scratch_tokenizer, tokenizer_fingerprint
-from arabic_ie.model.tokenization import load_tokenizer
+from arabic_ie.train.config import training_arguments_kwargs
+from arabic_ie.train.distributed import is_main_process, world_size
 
 log = logging.getLogger(__name__)
 # recorded in RUN_DIR/versions.json; pretraining needs neither datasets nor seqeval (a GPU host may lack them)

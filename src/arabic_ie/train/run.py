@@ -13,20 +13,22 @@ import numpy as np
 import torch
 from omegaconf import OmegaConf
 from transformers import EarlyStoppingCallback, Trainer, TrainingArguments, set_seed
+from transformers.trainer_callback import ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
-from arabic_ie.train.config import training_arguments_kwargs
 from arabic_ie.data.corpus import load_corpus, warn_unknown_types
-from arabic_ie.train.distributed import is_main_process, world_size
 from arabic_ie.data.documents import Document
-from arabic_ie.data.formats import write_jsonl
 from arabic_ie.data.features import Collator, EncodedCorpus, Featurizer
+from arabic_ie.data.formats import write_jsonl
 from arabic_ie.data.labels import LabelScheme
 from arabic_ie.evaluate.metrics import markdown_table, span_scores, summary_table
 from arabic_ie.model.batching import TorchRunner, predict_windows
 from arabic_ie.model.multitask import MultiHeadTagger, build_encoder, describe
 from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
+from arabic_ie.train.config import training_arguments_kwargs
+from arabic_ie.train.distributed import is_main_process, world_size
+from arabic_ie.train.progress import TrainingProgress
 from arabic_ie.versions import library_versions
 
 log = logging.getLogger(__name__)
@@ -105,6 +107,9 @@ def train(cfg, run_dir: str | Path) -> dict:
     if "dev" not in corpus.splits:
         log.warning("no dev split: no evaluation during training, no early stopping, the last model is kept")
         trainer_kwargs.update(eval_strategy="no", load_best_model_at_end=False)
+    if not torch.cuda.is_available():
+        # pinned memory needs an accelerator: on CPU torch only warns at every evaluation
+        trainer_kwargs["dataloader_pin_memory"] = False
     if world_size() > 1 and not torch.cuda.is_available() and "use_cpu" not in trainer_kwargs:
         # accelerate makes CPU processes data-parallel (gloo) only when told that they run on CPU
         trainer_kwargs["use_cpu"] = True
@@ -157,6 +162,9 @@ def train(cfg, run_dir: str | Path) -> dict:
         compute_metrics=compute_metrics if dev is not None else None,
         callbacks=callbacks,
     )
+    if not args.disable_tqdm:
+        trainer.remove_callback(ProgressCallback)
+        trainer.add_callback(TrainingProgress())
     checkpoint = get_last_checkpoint(args.output_dir) if cfg.resume and Path(args.output_dir).is_dir() else None
     if checkpoint:
         log.info("resuming from %s", checkpoint)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from arabic_ie.data.formats.base import FormatError, ReadReport
-from arabic_ie.data.formats.brat import read_brat, read_annotation_conf, write_brat
+from arabic_ie.data.formats.brat import read_annotation_conf, read_brat, write_brat
 from arabic_ie.data.formats.conll import read_conll
 from arabic_ie.data.formats.jsonl import read_jsonl, write_jsonl
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from arabic_ie.data.documents import Document, TASKS
+from arabic_ie.data.documents import TASKS, Document
 from arabic_ie.data.formats.base import FormatError, ReadReport, read_text
 from arabic_ie.data.labels import tags_to_spans
 
