@@ -24,6 +24,12 @@ class Corpus:
 
 
 def load_split(data_cfg, path) -> tuple[list[Document], ReadReport]:
+    """One split; for `format: hf`, `path` is the split's name in the dataset `data.source`."""
+    if data_cfg.format == "hf":
+        from arabic_ie.data.formats.hf import read_hf
+
+        return read_hf(str(data_cfg.source), str(path), data_cfg.tokens_column, dict(data_cfg.tags_columns),
+                       data_cfg.get("config_name"), data_cfg.get("revision"))
     options = {}
     if data_cfg.format == "conll":
         options["columns"] = list(data_cfg.columns or ["ner"])
@@ -40,7 +46,7 @@ def load_corpus(data_cfg, splits=SPLITS) -> Corpus:
         path = data_cfg.get(split)
         if path is None:
             continue
-        loaded[split], reports[split] = load_split(data_cfg, Path(path))
+        loaded[split], reports[split] = load_split(data_cfg, path if data_cfg.format == "hf" else Path(path))
         if not loaded[split]:
             raise ValueError(f"{path}: the {split} split holds no documents")
     types = {task: (list(data_cfg.types[task]) if data_cfg.get("types") and data_cfg.types.get(task) else None) for task in TASKS}

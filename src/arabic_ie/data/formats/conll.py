@@ -52,17 +52,26 @@ def read_conll(path: Path, columns=("ner",)) -> tuple[list[Document], ReadReport
 
 
 def _sentence_document(path: Path, sentence, columns, report: ReadReport) -> Document:
+    tokens = [fields[0] for _, fields in sentence]
+    tags = {task: [fields[column] for _, fields in sentence] for column, task in enumerate(columns, 1)}
+    places = [f"{path.name}:{number}" for number, _ in sentence]
+    return tagged_tokens_document(f"{path.name}:{sentence[0][0]}", tokens, tags, report, places)
+
+
+def tagged_tokens_document(doc_id: str, tokens: list[str], tags: dict[str, list[str]], report: ReadReport,
+                           places: list[str]) -> Document:
+    """A Document from pre-tokenised words and their IOB2 tags per task: the text is the tokens
+    joined by single spaces and `words` keeps the given tokenisation. `places` names where each
+    token came from (for the repairs the report counts)."""
     words, offset = [], 0
-    for _, fields in sentence:
-        words.append((offset, offset + len(fields[0])))
-        offset += len(fields[0]) + 1
-    text = " ".join(fields[0] for _, fields in sentence)
-    first_line = sentence[0][0]
+    for token in tokens:
+        words.append((offset, offset + len(token)))
+        offset += len(token) + 1
     spans = {}
-    for column, task in enumerate(columns, 1):
-        task_spans, repaired = tags_to_spans([fields[column] for _, fields in sentence], words)
+    for task, task_tags in tags.items():
+        task_spans, repaired = tags_to_spans(task_tags, words)
         for index in repaired:
-            report.repair("I- tag without B- (started a span)", f"{path.name}:{sentence[index][0]}")
+            report.repair("I- tag without B- (started a span)", places[index])
         spans[task] = task_spans
-    return Document(id=f"{path.name}:{first_line}", text=text, entities=spans.get("ner", []),
+    return Document(id=doc_id, text=" ".join(tokens), entities=spans.get("ner", []),
                     triggers=spans.get("triggers", []), words=words)
