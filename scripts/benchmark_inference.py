@@ -11,7 +11,7 @@ from pathlib import Path
 import _bootstrap  # noqa: F401
 import hydra
 
-from arabic_ie.infer.benchmark import benchmark_documents, run_benchmark, table
+from arabic_ie.infer.benchmark import benchmark_documents, model_work, run_benchmark, table
 
 
 @hydra.main(version_base="1.3", config_path=_bootstrap.CONFIG_DIR, config_name="benchmark_inference")
@@ -25,7 +25,10 @@ def main(cfg) -> None:
           f"best of {cfg.rounds} rounds x {cfg.repeat} passes after a warm-up; {platform.processor() or platform.machine()}")
     results = run_benchmark(cfg.package, documents, list(cfg.variants), cfg.batch_size, cfg.threads, cfg.repeat,
                             cfg.rounds, gold_documents=gold)
-    print(table(results))
+    work = model_work(cfg.package, [d["text"] for d in documents], cfg.threads)
+    print(f"One pass: {work['windows']} windows, {work['tokens']} tokens, {work['flops'] / 1e9:.1f} GFLOP; "
+          f"measured fp32 GEMM peak {work['gemm_gflops']:.0f} GFLOP/s ({cfg.threads} threads)")
+    print(table(results, work))
     if gold:
         print("Character-exact micro F1 on the sample dev+test articles (gold):")
         for variant, result in results.items():

@@ -618,3 +618,51 @@ def test_evaluate_script_scores_a_package_and_still_a_run_dir(joint, tmp_path):
     done = subprocess.run([sys.executable, script, "splits=[test]", f"hydra.run.dir={tmp_path / 'none'}"],
                           capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode != 0 and "exactly one of run_dir" in done.stderr + done.stdout
+
+
+def test_the_onnx_graph_stores_each_weight_once(joint):
+    import onnx
+    from onnx import numpy_helper
+    from safetensors import safe_open
+
+    _, pkg = joint
+    graph = onnx.load(str(pkg / "onnx" / "model.onnx")).graph
+    seen = {}
+    for tensor in graph.initializer:
+        values = numpy_helper.to_array(tensor)
+        key = (tensor.data_type, tuple(tensor.dims), values.tobytes())
+        assert key not in seen, f"{tensor.name} repeats {seen[key]}"
+        seen[key] = tensor.name
+    weights = 0
+    for name in ("model.safetensors", "heads.safetensors"):
+        with safe_open(str(pkg / name), "np") as handle:
+            weights += sum(handle.get_tensor(k).nbytes for k in handle.keys() if "pooler" not in k)
+    stored = sum(numpy_helper.to_array(t).nbytes for t in graph.initializer)
+    assert stored <= 1.02 * weights, (stored, weights)
+
+
+def test_dedupe_initializers_rewires_a_copied_weight_and_keeps_the_outputs(tmp_path):
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    from arabic_ie.package.onnx import dedupe_initializers
+
+    weight = np.arange(12, dtype=np.float32).reshape(3, 4)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w1"], ["a"]), helper.make_node("MatMul", ["x", "w2"], ["b"]),
+         helper.make_node("Add", ["a", "b"], ["y"])],
+        "copied", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])],
+        [numpy_helper.from_array(weight, "w1"), numpy_helper.from_array(weight.copy(), "w2"),
+         numpy_helper.from_array(weight + 1, "w3")])
+    path = tmp_path / "copied.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    x = np.array([[1.0, 2.0, 3.0]], dtype=np.float32)
+    before = ort.InferenceSession(str(path)).run(None, {"x": x})[0]
+    assert dedupe_initializers(path) == 1
+    model = onnx.load(str(path))
+    assert [t.name for t in model.graph.initializer] == ["w1", "w3"]  # w3 differs: kept
+    assert [list(n.input) for n in model.graph.node][:2] == [["x", "w1"], ["x", "w1"]]
+    np.testing.assert_array_equal(ort.InferenceSession(str(path)).run(None, {"x": x})[0], before)
+    assert dedupe_initializers(path) == 0

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-VARIANTS = ("torch", "torch-bf16", "onnx", "onnx-int8", "pipeline", "pipeline-stride")
+VARIANTS = ("auto", "torch", "torch-bf16", "onnx", "onnx-int8", "pipeline", "pipeline-stride")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +87,7 @@ def _pipeline(package, texts, batch_size, threads, same_windows: bool):
     from arabic_ie.package.loading import load_tokenizer
 
     torch.set_num_threads(threads)
-    tagger = load(package)  # words, normalisation and windows exactly as ours
+    tagger = load(package, backend="torch")  # words, normalisation and windows exactly as ours
     featurizer = tagger.featurizer
     # the package's model and our (training) tokenizer, so that both see the same subwords; the
     # pipeline chunks by the tokenizer's model_max_length: the window length, as in the package
@@ -249,22 +249,62 @@ def run_benchmark(package: str | Path, documents: list[dict], variants=VARIANTS,
     return results
 
 
-def table(results: dict, baseline: str = "pipeline") -> str:
-    """Markdown: words/s (best pass), ratio to the pipeline on the same windows, peak RSS of the
-    process (loading included), load time, and span agreement with our PyTorch fp32 tagger."""
-    base = results.get(baseline, {}).get("words_per_second")
-    lines = ["| variant | words/s | vs pipeline | peak RSS (MB) | load (s) | spans = torch fp32 (docs) | span F1 vs torch |",
-             "|---|---:|---:|---:|---:|---|---|"]
+def table(results: dict, work: dict | None = None) -> str:
+    """Markdown: words/s (best pass), ratios to the pipeline fed the same windows and to the
+    pipeline with its own stride chunking, useful GFLOP/s (the model's FLOPs on the unpadded
+    windows over the best pass; `work` from `model_work`) and its share of the measured GEMM peak,
+    peak RSS of the process (loading included), load time, and span agreement with PyTorch fp32."""
+    bases = {name: results.get(name, {}).get("words_per_second") for name in ("pipeline", "pipeline-stride")}
+    lines = ["| variant | words/s | vs pipeline (same windows) | vs pipeline (stride) | useful GFLOP/s | of GEMM peak "
+             "| peak RSS (MB) | load (s) | spans = torch fp32 (docs) | span F1 vs torch |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for variant, r in results.items():
         if "error" in r:
-            lines.append(f"| {variant} | failed: {r['error'].strip().splitlines()[-1][:80]} | | | | | |")
+            lines.append(f"| {variant} | failed: {r['error'].strip().splitlines()[-1][:80]} | | | | | | | | |")
             continue
         agreement = r.get("agreement", {})
         same = ", ".join(f"{k} {a['identical_documents']}/{a['documents']}" for k, a in agreement.items())
         f1 = ", ".join(f"{k} {a['span_f1_vs_torch']:.4f}" for k, a in agreement.items())
-        ratio = f"{r['words_per_second'] / base:.2f}x" if base else ""
-        lines.append(f"| {variant} | {r['words_per_second']:.0f} | {ratio} | {r['peak_rss_mb']:.0f} | {r['load_seconds']:.1f} | {same} | {f1} |")
+        ratios = [f"{r['words_per_second'] / base:.2f}x" if base else "" for base in bases.values()]
+        gflops = peak = ""
+        if work and not variant.startswith("pipeline"):
+            rate = work["flops"] / min(r["seconds"]) / 1e9
+            gflops, peak = f"{rate:.1f}", f"{rate / work['gemm_gflops']:.0%}"
+        lines.append(f"| {variant} | {r['words_per_second']:.0f} | {ratios[0]} | {ratios[1]} | {gflops} | {peak} "
+                     f"| {r['peak_rss_mb']:.0f} | {r['load_seconds']:.1f} | {same} | {f1} |")
     return "\n".join(lines) + "\n"
+
+
+def model_work(package: str | Path, texts: list[str], threads: int, gemm_size: int = 2048) -> dict:
+    """The FLOPs one pass over `texts` needs (encoder and heads on the unpadded windows: 2 per
+    multiply-add, attention scores and mixing included) and this machine's measured fp32 GEMM rate
+    (a gemm_size^2 matmul with `threads` threads), so that speed reads against the hardware."""
+    import time as _time
+
+    import torch
+
+    from arabic_ie.data.documents import Document
+    from arabic_ie.infer.tagger import load
+
+    torch.set_num_threads(threads)
+    tagger = load(package, backend="torch")
+    config = json.loads((Path(package) / "config.json").read_text(encoding="utf-8"))
+    hidden, layers, ffn = config["hidden_size"], config["num_hidden_layers"], config["intermediate_size"]
+    labels = sum(len(tagger.manifest["label_schemes"][t]["labels"]) for t in tagger.tasks)
+    corpus = tagger.featurizer.encode([Document(str(i), t) for i, t in enumerate(texts)], with_labels=False)
+    flops = 0
+    for window in corpus.windows:
+        n = len(window.input_ids)
+        flops += layers * (2 * n * (4 * hidden * hidden + 2 * hidden * ffn) + 4 * n * n * hidden) + 2 * n * hidden * labels
+    a, b = torch.randn(gemm_size, gemm_size), torch.randn(gemm_size, gemm_size)
+    a @ b
+    best = float("inf")
+    for _ in range(5):
+        started = _time.perf_counter()
+        a @ b
+        best = min(best, _time.perf_counter() - started)
+    return {"flops": flops, "tokens": sum(len(w.input_ids) for w in corpus.windows), "windows": len(corpus.windows),
+            "gemm_gflops": 2 * gemm_size**3 / best / 1e9}
 
 
 def main(argv=None) -> None:

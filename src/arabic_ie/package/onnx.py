@@ -46,7 +46,44 @@ def export_onnx(module, tasks: list[str], path: str | Path, example_length: int 
             dynamic_shapes={"input_ids": {0: batch, 1: sequence}, "attention_mask": {0: batch, 1: sequence}},
             dynamo=True, external_data=False, verbose=False,
         )
+    dedupe_initializers(path)
     return path
+
+
+def dedupe_initializers(path: str | Path) -> int:
+    """Keep one initializer per distinct tensor (same type, shape and values), rewiring the nodes
+    that used a copy, so that the graph holds each weight once (a shared or tied weight, or a
+    constant the exporter folded twice, would otherwise be stored twice). Returns how many
+    copies were removed; the file is rewritten only when there were any."""
+    import hashlib
+
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    boundary = {v.name for v in graph.input} | {v.name for v in graph.output}
+    first: dict[tuple, str] = {}
+    rename: dict[str, str] = {}
+    for tensor in graph.initializer:
+        values = numpy_helper.to_array(tensor)
+        key = (tensor.data_type, tuple(tensor.dims), hashlib.sha256(values.tobytes()).hexdigest())
+        if key in first and tensor.name not in boundary:
+            rename[tensor.name] = first[key]
+        else:
+            first.setdefault(key, tensor.name)
+    if not rename:
+        return 0
+    for node in graph.node:
+        for i, name in enumerate(node.input):
+            if name in rename:
+                node.input[i] = rename[name]
+    kept = [tensor for tensor in graph.initializer if tensor.name not in rename]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
+    return len(rename)
 
 
 class _Restore:
