@@ -48,8 +48,8 @@ LOC
 [relations]
 
 [events]
-ATTACK
-KILL
+ATTACK	Agent*:PER, Target*:PER|LOC, Place*:LOC
+KILL	Agent*:PER, Target*:PER, Place*:LOC
 
 [attributes]
 """

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from conftest import SAMPLE_DIR, SMALL_CONF
-from arabic_ie.data.documents import Document, Span
+from arabic_ie.data.documents import Argument, Document, Event, Span
 from arabic_ie.data.formats import (
     FormatError,
     read_annotation_conf,
@@ -30,7 +30,7 @@ ANN_A = (
     "T1\tKILL 0 6\tاغتيال\n"
     "T2\tPER 7 19\tسامر الحريري\n"
     "T3\tLOC 23 27\tدرعا\n"
-    "E1\tKILL:T1 Victim:T2\n"
+    "E1\tKILL:T1 Target:T2 Place:T3\n"
     "T4\tATTACK 29 33\tقصفت\n"
     "T5\tLOC 41 44\tنوى\n"
     "E2\tATTACK:T4\n"
@@ -57,11 +57,13 @@ def test_brat_valid_folder_splits_entities_and_triggers_by_conf(brat_folder):
     assert a.words is None
     assert b == Document(id="b", text="لا شيء هنا\n")
 
-    # R, A and # lines are not modelled: counted as skipped, with their places
+    assert a.events == [Event(Span(0, 6, "KILL"), (Argument("Target", Span(7, 19, "PER")), Argument("Place", Span(23, 27, "LOC"))))]
+    # R and A lines are not modelled, nor a note that is not a DATE value: counted as skipped, with their places
+    note = "BRAT note that is not an ISO value of a DATE span"
     assert report.repaired == Counter()
-    assert report.skipped == Counter({"BRAT R line": 1, "BRAT A line": 1, "BRAT # line": 1})
-    assert report.examples == {"BRAT R line": ["a.ann:8"], "BRAT A line": ["a.ann:9"], "BRAT # line": ["a.ann:10"]}
-    assert report.to_dict() == {"repaired": {}, "skipped": {"BRAT R line": 1, "BRAT A line": 1, "BRAT # line": 1}}
+    assert report.skipped == Counter({"BRAT R line": 1, "BRAT A line": 1, note: 1})
+    assert report.examples == {"BRAT R line": ["a.ann:8"], "BRAT A line": ["a.ann:9"], note: ["a.ann:10"]}
+    assert report.to_dict() == {"repaired": {}, "skipped": {"BRAT R line": 1, "BRAT A line": 1, note: 1}}
 
 
 def test_brat_conf_found_in_parent_folder_and_explicit_conf(tmp_path, brat_folder):
@@ -73,8 +75,11 @@ def test_brat_conf_found_in_parent_folder_and_explicit_conf(tmp_path, brat_folde
     # an explicit conf that calls KILL an entity type moves the span to the entities
     other = tmp_path / "other.conf"
     other.write_text("[entities]\nPER\nLOC\nKILL\n[events]\nATTACK\n", encoding="utf-8")
+    # E1 gives KILL:T1 arguments, but T1 is now an entity, not a trigger: rejected with its line
+    with pytest.raises(FormatError, match=r"a\.ann:4: event trigger KILL \[0, 6\) is not a trigger span"):
+        read_brat(folder, conf=other)
+    (folder / "a.ann").write_text(ANN_A.replace(" Target:T2 Place:T3", ""), encoding="utf-8")
     documents, _ = read_brat(folder, conf=other)
-    # E1 still says KILL:T1 and T1 is KILL: the type check passes whatever the section
     assert documents[0].entities == [Span(0, 6, "KILL"), Span(7, 19, "PER"), Span(23, 27, "LOC"), Span(41, 44, "LOC")]
     assert documents[0].triggers == [Span(29, 33, "ATTACK")]
 

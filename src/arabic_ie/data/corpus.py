@@ -9,7 +9,7 @@ from pathlib import Path
 
 from arabic_ie.data.documents import TASKS, Document
 from arabic_ie.data.formats import ReadReport, read_annotation_conf, read_documents
-from arabic_ie.data.formats.brat import find_annotation_conf
+from arabic_ie.data.formats.brat import find_annotation_conf, read_event_roles
 from arabic_ie.data.labels import spans_to_tags
 
 log = logging.getLogger(__name__)
@@ -21,6 +21,8 @@ class Corpus:
     splits: dict[str, list[Document]]
     types: dict[str, list[str] | None]
     reports: dict[str, ReadReport] = field(default_factory=dict)
+    # {event type: {role: filler types}}: annotation.conf's for BRAT, else the roles seen in train
+    roles: dict[str, dict[str, set[str]]] = field(default_factory=dict)
 
 
 def load_split(data_cfg, path) -> tuple[list[Document], ReadReport]:
@@ -55,7 +57,19 @@ def load_corpus(data_cfg, splits=SPLITS) -> Corpus:
         entity_types, event_types = read_annotation_conf(conf)
         types["ner"] = types["ner"] or entity_types
         types["triggers"] = types["triggers"] or event_types
-    return Corpus(loaded, types, reports)
+        roles = read_event_roles(conf)
+    else:
+        roles = roles_seen(loaded.get("train", []))
+    return Corpus(loaded, types, reports, roles)
+
+
+def roles_seen(documents) -> dict[str, dict[str, set[str]]]:
+    roles: dict[str, dict[str, set[str]]] = {}
+    for document in documents:
+        for event in document.events:
+            for argument in event.arguments:
+                roles.setdefault(event.type, {}).setdefault(argument.role, set()).add(argument.span.label)
+    return roles
 
 
 def corpus_statistics(corpus: Corpus, segmenter=None) -> str:

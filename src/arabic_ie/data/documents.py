@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# The two tasks, in the fixed order used everywhere (heads, metrics, configs).
+# The two span tasks, in the fixed order used everywhere (heads, metrics, configs).
 TASKS = ("ner", "triggers")
+# The task that links triggers to entities (argument head, argument metrics); see ANNOTATION.md.
+EVENTS = "events"
+ROLES = ("Agent", "Target", "Place", "Time")
 
 
 class AnnotationError(ValueError):
@@ -26,6 +29,26 @@ class Span:
         return text[self.start : self.end]
 
 
+@dataclass(frozen=True, order=True)
+class Argument:
+    """An entity span that fills a role of an event (BRAT `Role:T7`; a repeated role is `Role2`)."""
+
+    role: str
+    span: Span
+
+
+@dataclass(frozen=True, order=True)
+class Event:
+    """A trigger span (its label is the event type) and the arguments that fill its roles."""
+
+    trigger: Span
+    arguments: tuple[Argument, ...] = ()
+
+    @property
+    def type(self) -> str:
+        return self.trigger.label
+
+
 @dataclass
 class Document:
     """An article (or a sentence, for CoNLL data) with its spans per task.
@@ -39,6 +62,11 @@ class Document:
     entities: list[Span] = field(default_factory=list)
     triggers: list[Span] = field(default_factory=list)
     words: list[tuple[int, int]] | None = None
+    events: list[Event] = field(default_factory=list)
+    # calendar values of DATE spans (ISO 8601 day, month or year), keyed by the entity span
+    values: dict[Span, str] = field(default_factory=dict)
+    # e.g. {"date": "2022-03-09"}: the article's publication date, for resolving relative dates
+    metadata: dict = field(default_factory=dict)
 
     def spans(self, task: str) -> list[Span]:
         if task == "ner":
@@ -66,14 +94,51 @@ class Document:
                         f"{right.text_in(self.text)!r}; the scheme keeps only the longest"
                     )
 
+    def event_error(self, roles: dict | None = None) -> str | None:
+        """What is wrong with the events and date values (None if nothing): each trigger must be a
+        trigger span of this document with at most one event, each filler an entity span of a type
+        that `roles` ({event type: {role: filler types}}, from annotation.conf) allows."""
+        entities, triggers, seen = set(self.entities), set(self.triggers), set()
+        for event in self.events:
+            t = event.trigger
+            if t not in triggers:
+                return f"event trigger {t.label} [{t.start}, {t.end}) is not a trigger span of the document"
+            if t in seen:
+                return f"trigger {t.label} [{t.start}, {t.end}) has more than one event"
+            seen.add(t)
+            for argument in event.arguments:
+                s = argument.span
+                if s not in entities:
+                    return f"{argument.role} filler {s.label} [{s.start}, {s.end}) is not an entity span of the document"
+                allowed = ROLES if roles is None else roles.get(event.type, {})
+                if argument.role not in allowed:
+                    return f"role {argument.role!r} is not allowed for {event.type}; allowed: {sorted(allowed)}"
+                if roles is not None and s.label not in roles[event.type][argument.role]:
+                    return (f"{argument.role} of {event.type} cannot be a {s.label} (allowed: "
+                            f"{sorted(roles[event.type][argument.role])})")
+        for span, value in self.values.items():
+            if span not in entities:
+                return f"date value {value!r} is attached to {span.label} [{span.start}, {span.end}), not an entity span"
+        return None
+
     def to_dict(self) -> dict:
-        return {
-            "id": self.id,
-            "text": self.text,
-            "entities": [span_to_dict(s) for s in sorted(self.entities)],
-            "triggers": [span_to_dict(s) for s in sorted(self.triggers)],
-        }
+        record = {"id": self.id, "text": self.text}
+        if self.metadata.get("date"):
+            record["date"] = self.metadata["date"]
+        record["entities"] = [span_to_dict(s, self.values.get(s)) for s in sorted(self.entities)]
+        record["triggers"] = [span_to_dict(s) for s in sorted(self.triggers)]
+        if self.events:
+            record["events"] = [event_to_dict(e) for e in sorted(self.events)]
+        return record
 
 
-def span_to_dict(span: Span) -> dict:
-    return {"start": span.start, "end": span.end, "label": span.label}
+def span_to_dict(span: Span, value: str | None = None) -> dict:
+    record = {"start": span.start, "end": span.end, "label": span.label}
+    if value is not None:
+        record["value"] = value
+    return record
+
+
+def event_to_dict(event: Event) -> dict:
+    return {"type": event.type, "trigger": span_to_dict(event.trigger),
+            "arguments": [{"role": a.role, **span_to_dict(a.span)} for a in event.arguments]}
