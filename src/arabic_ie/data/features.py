@@ -15,6 +15,7 @@ import numpy as np
 
 from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
 from arabic_ie.data.labels import LabelScheme, spans_to_tags, tags_to_spans
+from arabic_ie.data.pairs import ArgumentSpec, gold_roles, window_pairs
 
 IGNORE_INDEX = -100  # the label of positions that carry no loss (torch's CrossEntropyLoss default)
 
@@ -28,11 +29,17 @@ class Window:
     positions: list[int]  # first-subword position of each owned word
     words: list[int]  # the owned words' indices in the document
     labels: dict[str, list[int]] = field(default_factory=dict)
+    first_word: int = 0  # the window's words are first_word .. first_word + len(word_starts) - 2
+    word_starts: list[int] = field(default_factory=list)  # subword position of each word, then the end
+    pairs: np.ndarray | None = None  # (trigger, entity) candidates for the argument head (data.pairs)
+    pair_keys: list = field(default_factory=list)  # their (trigger span, entity span)
 
     def as_example(self) -> dict:
         example = {"input_ids": self.input_ids}
         for task, ids in self.labels.items():
             example[f"labels_{task}"] = ids
+        if self.pairs is not None:
+            example["pairs_events"] = self.pairs.tolist()
         return example
 
 
@@ -54,8 +61,9 @@ class EncodedCorpus:
 
 class Featurizer:
     def __init__(self, tokenizer, segmenter: WordSegmenter, normalizer: ArabicNormalizer,
-                 schemes: dict[str, LabelScheme], max_length: int, stride: int):
+                 schemes: dict[str, LabelScheme], max_length: int, stride: int, arguments: ArgumentSpec | None = None):
         self.tokenizer = tokenizer
+        self.arguments = arguments
         self.segmenter = segmenter
         self.normalizer = normalizer
         self.schemes = schemes
@@ -91,10 +99,27 @@ class Featurizer:
             for start, end, owned in self._windows(word_pieces):
                 windows.append(self._window(index, word_pieces, start, end, owned,
                                             {t: gold[t][index] for t in self.schemes} if with_labels else None))
+        if self.arguments is not None and with_labels:
+            for document, words in zip(documents, all_words):
+                stats["argument gold arguments"] += sum(len(e.arguments) for e in document.events)
+            self.add_pairs(windows, documents, all_words, [d.entities for d in documents], [d.triggers for d in documents], stats)
+            stats["argument gold arguments outside their trigger's window"] += (stats["argument gold arguments"]
+                                                                                - stats["argument pairs with a role"])
         stats["documents"] += len(documents)
         stats["words"] += sum(len(w) for w in all_words)
         stats["windows"] += len(windows)
         return EncodedCorpus(list(documents), all_words, windows, gold, stats)
+
+    def add_pairs(self, windows, documents, all_words, entities, triggers, stats=None) -> None:
+        """Candidate pairs of each window from the given spans per document (gold ones in training
+        and gold-input evaluation, predicted ones end to end); with stats, also the role labels."""
+        for window in windows:
+            document = documents[window.document]
+            roles = gold_roles(document) if stats is not None else None
+            window.pairs, window.pair_keys, labels = window_pairs(window, all_words[window.document], entities[window.document],
+                                                                  triggers[window.document], self.arguments, roles, stats)
+            if labels is not None:
+                window.labels["events"] = labels
 
     def _subwords(self, documents, all_words, stats) -> list[list[list[int]]]:
         """Subword ids per word per document; a word the tokenizer drops becomes [UNK]."""
@@ -167,7 +192,8 @@ class Featurizer:
             input_ids.extend(word_pieces[word])
         input_ids.extend(self.suffix)
         positions = [first_position[w] for w in owned]
-        window = Window(index, input_ids, positions, owned)
+        word_starts = [first_position[w] for w in range(start, end)] + [len(input_ids) - len(self.suffix)]
+        window = Window(index, input_ids, positions, owned, first_word=start, word_starts=word_starts)
         if tags is not None:
             for task, scheme in self.schemes.items():
                 ids = [IGNORE_INDEX] * len(input_ids)
@@ -224,7 +250,15 @@ class Collator:
         }
         if "window_id" in examples[0]:
             batch["window_id"] = torch.tensor([e["window_id"] for e in examples])
+        if "pairs_events" in examples[0]:
+            most = max(1, max(len(e["pairs_events"]) for e in examples))
+            batch["pairs_events"] = torch.zeros((len(examples), most, 7), dtype=torch.long)
+            batch["labels_events"] = torch.full((len(examples), most), IGNORE_INDEX, dtype=torch.long)
+            for row, e in enumerate(examples):
+                if e["pairs_events"]:
+                    batch["pairs_events"][row, : len(e["pairs_events"])] = torch.tensor(e["pairs_events"])
+                    batch["labels_events"][row, : len(e["labels_events"])] = torch.tensor(e["labels_events"])
         for key in examples[0]:
-            if key.startswith("labels_"):
+            if key.startswith("labels_") and key != "labels_events":
                 batch[key] = torch.tensor([e[key] + [IGNORE_INDEX] * (longest - len(e[key])) for e in examples])
         return batch

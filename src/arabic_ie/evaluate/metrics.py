@@ -41,24 +41,44 @@ def span_scores(gold: list[list[str]], predicted: list[list[str]], types=()) -> 
 
 
 def markdown_table(metrics: dict) -> str:
-    """One Markdown table: a row per split, task, mode and type (micro and macro first)."""
+    """One Markdown table: a row per split, task, mode and type (micro and macro first); argument
+    tasks have the modes classification/identification and their roles as types; DATE value
+    accuracy follows in a table of its own."""
     lines = ["| split | task | mode | type | precision | recall | F1 | support |", "|---|---|---|---|---:|---:|---:|---:|"]
     for split, tasks in metrics.items():
         for task, modes in tasks.items():
+            if task == "dates":
+                continue
             for mode, scores in modes.items():
                 for name in ("micro", "macro"):
                     s = scores[name]
                     lines.append(f"| {split} | {task} | {mode} | **{name}** | {s['precision']:.4f} | {s['recall']:.4f} | {s['f1']:.4f} | |")
                 for name, s in scores["per_type"].items():
                     lines.append(f"| {split} | {task} | {mode} | {name} | {s['precision']:.4f} | {s['recall']:.4f} | {s['f1']:.4f} | {s['support']} |")
+    dates = [(split, tasks["dates"]) for split, tasks in metrics.items() if "dates" in tasks]
+    if dates:
+        lines += ["", "| split | DATE value accuracy | correct | annotated values |", "|---|---:|---:|---:|"]
+        lines += [f"| {split} | {d['accuracy']:.4f} | {d['correct']} | {d['total']} |" for split, d in dates]
     return "\n".join(lines) + "\n"
 
 
 def summary_table(metrics: dict) -> str:
     """A short table of micro F1 per split, task and mode, for the console."""
     lines = ["| split | task | strict P | strict R | strict F1 | default F1 | macro F1 (default) |", "|---|---|---:|---:|---:|---:|---:|"]
+    arguments = ["", "| split | arguments | Arg-I P | Arg-I R | Arg-I F1 | Arg-C P | Arg-C R | Arg-C F1 |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    dates = []
     for split, tasks in metrics.items():
         for task, modes in tasks.items():
-            st, de = modes["strict"]["micro"], modes["default"]
-            lines.append(f"| {split} | {task} | {st['precision']:.4f} | {st['recall']:.4f} | {st['f1']:.4f} | {de['micro']['f1']:.4f} | {de['macro']['f1']:.4f} |")
+            if task == "dates":
+                dates.append(f"{split} DATE value accuracy {modes['accuracy']:.4f} ({modes['correct']}/{modes['total']})")
+            elif "classification" in modes:
+                i, c = modes["identification"]["micro"], modes["classification"]["micro"]
+                arguments.append(f"| {split} | {task} | {i['precision']:.4f} | {i['recall']:.4f} | {i['f1']:.4f} | {c['precision']:.4f} | {c['recall']:.4f} | {c['f1']:.4f} |")
+            else:
+                st, de = modes["strict"]["micro"], modes["default"]
+                lines.append(f"| {split} | {task} | {st['precision']:.4f} | {st['recall']:.4f} | {st['f1']:.4f} | {de['micro']['f1']:.4f} | {de['macro']['f1']:.4f} |")
+    if len(arguments) > 3:
+        lines += arguments
+    if dates:
+        lines += [""] + dates
     return "\n".join(lines) + "\n"

@@ -6,6 +6,8 @@ Training-time prediction (`train.run`), package evaluation and every Tagger back
 depend on its batch mates (the same whatever the batch size or the order of documents) and little
 padding is computed. A runner is any callable `(input_ids, attention_mask) -> {task: logits}`
 on int64 numpy arrays: `TorchRunner` wraps a torch module, the ONNX backend has its own.
+`predict_pairs` is the same path for the argument head: the windows that have candidate pairs,
+batched alike, the runner called with a third array `pairs` (B, P, 7), padded with zero pairs.
 """
 
 from __future__ import annotations
@@ -61,6 +63,22 @@ def predict_windows(runner: Runner, windows: Sequence, tasks: Sequence[str], pad
     return out
 
 
+def predict_pairs(runner, windows: Sequence, pad_token_id: int, batch_size: int, max_length: int) -> list[np.ndarray]:
+    """Argument logits (n_pairs, labels) per window (an empty array for a window without pairs)."""
+    with_pairs = [i for i, w in enumerate(windows) if w.pairs is not None and len(w.pairs)]
+    out: list = [np.zeros((0, 0), dtype=np.float32)] * len(windows)
+    subset = [windows[i] for i in with_pairs]
+    for chunk, input_ids, attention_mask in window_batches(subset, batch_size, pad_token_id, max_length):
+        most = max(len(subset[i].pairs) for i in chunk)
+        pairs = np.zeros((len(chunk), most, subset[chunk[0]].pairs.shape[1]), dtype=np.int64)
+        for row, index in enumerate(chunk):
+            pairs[row, : len(subset[index].pairs)] = subset[index].pairs
+        logits = np.asarray(runner(input_ids, attention_mask, pairs)["events"], dtype=np.float32)
+        for row, index in enumerate(chunk):
+            out[with_pairs[index]] = logits[row, : len(subset[index].pairs)]
+    return out
+
+
 class TorchRunner:
     """A runner over a torch module whose forward takes (input_ids, attention_mask) and returns
     either a tuple of logits in `tasks` order (a package's TaskLogits) or a dict with
@@ -76,11 +94,14 @@ class TorchRunner:
         self.device = next(module.parameters()).device  # after GPU training the model is still on the GPU
         self._torch = torch
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> dict[str, np.ndarray]:
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, pairs: np.ndarray | None = None) -> dict[str, np.ndarray]:
         torch = self._torch
+        kwargs = {"input_ids": torch.from_numpy(input_ids).to(self.device), "attention_mask": torch.from_numpy(attention_mask).to(self.device)}
+        if pairs is not None:
+            kwargs["pairs_events"] = torch.from_numpy(pairs).to(self.device)
         with torch.inference_mode(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            outputs = self.module(input_ids=torch.from_numpy(input_ids).to(self.device),
-                                  attention_mask=torch.from_numpy(attention_mask).to(self.device))
+            outputs = self.module(**kwargs)
+        tasks = self.tasks + (["events"] if pairs is not None else [])
         if isinstance(outputs, dict):
-            outputs = [outputs[f"logits_{task}"] for task in self.tasks]
-        return {task: logits.float().cpu().numpy() for task, logits in zip(self.tasks, outputs)}
+            outputs = [outputs[f"logits_{task}"] for task in tasks]
+        return {task: logits.float().cpu().numpy() for task, logits in zip(tasks, outputs)}

@@ -16,15 +16,19 @@ from torch import nn
 from transformers import AutoModel, BertConfig, BertModel
 
 from arabic_ie.data.labels import LabelScheme
+from arabic_ie.data.pairs import ArgumentSpec
+from arabic_ie.model.arguments import ARGUMENTS_FILE, ArgumentHead
 
 HEADS_FILE = "heads.safetensors"
 TAGGER_FILE = "tagger.json"
 
 
 class MultiHeadTagger(nn.Module):
-    """Encoder + a linear head per task; one forward pass serves every task (joint training)."""
+    """Encoder + a linear head per span task, and optionally the argument head (task `events`);
+    one forward pass serves every task (joint training)."""
 
-    def __init__(self, encoder, schemes: dict[str, LabelScheme], dropout: float, loss_weights: dict[str, float] | None = None):
+    def __init__(self, encoder, schemes: dict[str, LabelScheme], dropout: float, loss_weights: dict[str, float] | None = None,
+                 arguments: ArgumentSpec | None = None):
         super().__init__()
         self.encoder = encoder
         self.schemes = dict(schemes)
@@ -32,11 +36,15 @@ class MultiHeadTagger(nn.Module):
         self.dropout = nn.Dropout(dropout)
         hidden = encoder.config.hidden_size
         self.heads = nn.ModuleDict({task: nn.Linear(hidden, len(scheme)) for task, scheme in schemes.items()})
-        self.loss_weights = {task: float((loss_weights or {}).get(task, 1.0)) for task in self.tasks}
+        self.arguments = arguments
+        self.argument_head = ArgumentHead(hidden, arguments, dropout) if arguments is not None else None
+        weighted = self.tasks + (["events"] if arguments is not None else [])
+        self.loss_weights = {task: float((loss_weights or {}).get(task, 1.0)) for task in weighted}
         self.config = encoder.config  # Trainer reads a few attributes from model.config
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, window_id=None, **labels):
-        """`labels_<task>` tensors give the loss; `window_id` only travels with the batch."""
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, window_id=None, pairs_events=None, **labels):
+        """`labels_<task>` tensors give the loss; `window_id` only travels with the batch;
+        `pairs_events` (B, P, 7) are the argument head's candidate pairs (data.pairs)."""
         kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids
@@ -50,6 +58,14 @@ class MultiHeadTagger(nn.Module):
                 task_loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(), task_labels.flatten(), ignore_index=-100)
                 weighted = self.loss_weights[task] * task_loss
                 loss = weighted if loss is None else loss + weighted
+        if self.argument_head is not None and pairs_events is not None:
+            logits = self.argument_head(hidden, pairs_events)
+            outputs["logits_events"] = logits
+            event_labels = labels.get("labels_events")
+            if event_labels is not None and (event_labels != -100).any():
+                task_loss = nn.functional.cross_entropy(logits.flatten(0, 1), event_labels.flatten(), ignore_index=-100)
+                weighted = self.loss_weights["events"] * task_loss
+                loss = weighted if loss is None else loss + weighted
         return {"loss": loss, **outputs} if loss is not None else outputs
 
     def save(self, folder: str | Path, extra: dict | None = None) -> None:
@@ -60,6 +76,9 @@ class MultiHeadTagger(nn.Module):
         save_file({name: t.detach().contiguous() for name, t in self.heads.state_dict().items()}, str(folder / HEADS_FILE))
         meta = {"tasks": self.tasks, "schemes": {t: s.to_dict() for t, s in self.schemes.items()},
                 "loss_weights": self.loss_weights, **(extra or {})}
+        if self.argument_head is not None:
+            save_file({n: t.detach().contiguous() for n, t in self.argument_head.state_dict().items()}, str(folder / ARGUMENTS_FILE))
+            meta["arguments"] = self.arguments.to_dict()
         (folder / TAGGER_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
 
     @classmethod
@@ -68,8 +87,11 @@ class MultiHeadTagger(nn.Module):
         meta = json.loads((folder / TAGGER_FILE).read_text(encoding="utf-8"))
         encoder = AutoModel.from_pretrained(folder, dtype=torch.float32)
         schemes = {t: LabelScheme.from_dict(d) for t, d in meta["schemes"].items()}
-        model = cls(encoder, schemes, dropout, meta.get("loss_weights"))
+        arguments = ArgumentSpec.from_dict(meta["arguments"]) if meta.get("arguments") else None
+        model = cls(encoder, schemes, dropout, meta.get("loss_weights"), arguments)
         model.heads.load_state_dict(load_file(str(folder / HEADS_FILE)))
+        if arguments is not None:
+            model.argument_head.load_state_dict(load_file(str(folder / ARGUMENTS_FILE)))
         return model, meta
 
 

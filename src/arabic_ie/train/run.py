@@ -29,6 +29,7 @@ from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
 from arabic_ie.train.config import training_arguments_kwargs
 from arabic_ie.train.distributed import is_main_process, world_size
 from arabic_ie.train.progress import TrainingProgress
+from arabic_ie.train.events import EVENTS, argument_spec, date_metrics, dev_pair_f1, evaluate_events, write_event_predictions
 from arabic_ie.versions import library_versions
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,11 @@ def train(cfg, run_dir: str | Path) -> dict:
         log.info("%s: %d documents; %s", split, len(corpus.splits[split]), report.summary())
     train_docs = corpus.splits["train"]
     tasks = list(cfg.task.tasks)
-    schemes = {task: LabelScheme.from_documents(task, train_docs + corpus.splits.get("dev", []), corpus.types[task]) for task in tasks}
+    span_tasks = [task for task in tasks if task != EVENTS]
+    schemes = {task: LabelScheme.from_documents(task, train_docs + corpus.splits.get("dev", []), corpus.types[task]) for task in span_tasks}
+    arguments = argument_spec(corpus) if EVENTS in tasks else None
+    if arguments is not None and not any(d.events for d in train_docs):
+        raise ValueError(f"task 'events': the training data ({cfg.data.train}) has no event arguments (E lines)")
     for task, scheme in schemes.items():
         if not scheme.types:
             raise ValueError(f"task {task!r}: the training data ({cfg.data.train}) has no {task} annotations")
@@ -116,7 +121,7 @@ def train(cfg, run_dir: str | Path) -> dict:
     args = TrainingArguments(
         output_dir=str(run_dir / "checkpoints"),
         seed=cfg.seed,
-        label_names=[f"labels_{t}" for t in tasks] + ["window_id"],
+        label_names=[f"labels_{t}" for t in span_tasks] + (["labels_events"] if arguments else []) + ["window_id"],
         remove_unused_columns=False,  # our windows are plain dicts fed through our own collator
         **trainer_kwargs,
     )
@@ -132,7 +137,7 @@ def train(cfg, run_dir: str | Path) -> dict:
         tokenizer = build_tokenizer(cfg.model, train_docs, segmenter, normalizer, run_dir / "tokenizer")
         if main:
             tokenizer.save_pretrained(run_dir / "tokenizer")
-    featurizer = Featurizer(tokenizer, segmenter, normalizer, schemes, cfg.window.max_length, cfg.window.stride)
+    featurizer = Featurizer(tokenizer, segmenter, normalizer, schemes, cfg.window.max_length, cfg.window.stride, arguments)
     encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
     data_report = {"read": {s: r.to_dict() for s, r in corpus.reports.items()}, "features": {split: dict(sorted(c.stats.items())) for split, c in encoded.items()}}
     if main:
@@ -141,7 +146,7 @@ def train(cfg, run_dir: str | Path) -> dict:
         log.info("%s features: %s", split, stats)
 
     encoder = build_encoder(cfg.model, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id)
-    model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights))
+    model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights), arguments)
     log.info("model: %s, %.1fM parameters, tasks %s", describe(cfg.model), sum(p.numel() for p in model.parameters()) / 1e6, tasks)
 
     dev = encoded.get("dev")
@@ -149,6 +154,8 @@ def train(cfg, run_dir: str | Path) -> dict:
     def compute_metrics(prediction) -> dict:
         scores = score(featurizer, dev, decode_predictions(featurizer, dev, prediction))
         metrics = {f"{task}_f1": s["default"]["micro"]["f1"] for task, s in scores.items()}
+        if arguments is not None:  # roles of the gold candidate pairs (the last predictions, the labels before window_id)
+            metrics["events_f1"] = dev_pair_f1(prediction.predictions[-1], prediction.label_ids[-2])
         metrics["f1"] = float(np.mean(list(metrics.values())))
         return metrics
 
@@ -199,23 +206,34 @@ def train(cfg, run_dir: str | Path) -> dict:
 
 def evaluate_encoded(model, featurizer, encoded: dict[str, EncodedCorpus], pad_token_id: int, batch_size: int,
                      output_dir: Path | None = None) -> dict:
-    """Scores per split; with `output_dir`, also writes the predictions of each split there."""
+    """Scores per split (with the events head: arguments on gold input and end to end; with DATE
+    values in the gold: their accuracy); with `output_dir`, also writes each split's predictions."""
     metrics = {}
     for split, corpus in encoded.items():
-        tags = featurizer.decode(corpus, predict_logits(model, corpus, pad_token_id, batch_size, featurizer.max_length))
+        tags = featurizer.decode(corpus, predict_logits(model, corpus, pad_token_id, batch_size, featurizer.max_length)) if model.tasks else {}
         metrics[split] = score(featurizer, corpus, tags)
+        events = None
+        if model.argument_head is not None:
+            argument_metrics, events = evaluate_events(model, featurizer, corpus, featurizer.spans(corpus, tags), pad_token_id, batch_size)
+            metrics[split].update(argument_metrics)
+        if any(d.values for d in corpus.documents):
+            metrics[split]["dates"] = date_metrics(corpus.documents)
         if output_dir is not None:
-            write_predictions(featurizer, corpus, tags, Path(output_dir) / PREDICTIONS_DIR, split)
+            write_predictions(featurizer, corpus, tags, Path(output_dir) / PREDICTIONS_DIR, split, events)
     return metrics
 
 
-def write_predictions(featurizer: Featurizer, corpus: EncodedCorpus, tags: dict, folder: Path, split: str) -> None:
-    """SPLIT.jsonl: predicted spans as JSONL documents (readable by the JSONL reader);
-    SPLIT.tags.jsonl: per document, the words and the gold and predicted IOB2 tags per task."""
+def write_predictions(featurizer: Featurizer, corpus: EncodedCorpus, tags: dict, folder: Path, split: str, events: dict | None = None) -> None:
+    """SPLIT.jsonl: predicted spans (and end-to-end events) as JSONL documents (readable by the
+    JSONL reader); SPLIT.tags.jsonl: per document, the words and the gold and predicted IOB2 tags
+    per task; with events, SPLIT.events.jsonl (train.events.write_event_predictions)."""
     folder.mkdir(parents=True, exist_ok=True)
     spans = featurizer.spans(corpus, tags)
-    predicted = [Document(d.id, d.text, spans.get("ner", [[]] * len(corpus.documents))[i], spans.get("triggers", [[]] * len(corpus.documents))[i])
+    predicted = [Document(d.id, d.text, spans.get("ner", [[]] * len(corpus.documents))[i], spans.get("triggers", [[]] * len(corpus.documents))[i],
+                          events=list((events or {}).get("e2e", [[]] * len(corpus.documents))[i]), metadata=dict(d.metadata))
                  for i, d in enumerate(corpus.documents)]
+    if events is not None:
+        write_event_predictions(corpus.documents, events, folder, split, spans)
     write_jsonl(predicted, folder / f"{split}.jsonl")
     with open(folder / f"{split}.tags.jsonl", "w", encoding="utf-8") as out:
         for i, document in enumerate(corpus.documents):
@@ -239,7 +257,7 @@ def load_trained(run_dir: str | Path):
     model, meta = MultiHeadTagger.load(folder)
     tokenizer = load_tokenizer(str(folder))
     featurizer = Featurizer(tokenizer, WordSegmenter.from_dict(meta["segmenter"]), ArabicNormalizer(**meta["normalizer"]),
-                            model.schemes, meta["window"]["max_length"], meta["window"]["stride"])
+                            model.schemes, meta["window"]["max_length"], meta["window"]["stride"], model.arguments)
     return model, tokenizer, featurizer
 
 

@@ -1,0 +1,46 @@
+"""The argument head: scores each (trigger, entity) pair of a window for every role or none.
+
+Span representations are the mean of the encoder's hidden states over the span's subwords; a pair
+is [trigger; entity; trigger * entity; distance, trigger-type and entity-type embeddings] through
+a two-layer MLP. Roles that annotation.conf does not allow for the pair's (trigger type, entity
+type) are masked out, in training and prediction alike.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from arabic_ie.data.pairs import DISTANCE_BUCKETS, ArgumentSpec
+
+ARGUMENTS_FILE = "arguments.safetensors"
+EMBEDDING = 32
+
+
+class ArgumentHead(nn.Module):
+    def __init__(self, hidden: int, spec: ArgumentSpec, dropout: float):
+        super().__init__()
+        self.spec = spec
+        self.distance = nn.Embedding(DISTANCE_BUCKETS, EMBEDDING)
+        self.trigger_type = nn.Embedding(max(1, len(spec.trigger_types)), EMBEDDING)
+        self.entity_type = nn.Embedding(max(1, len(spec.entity_types)), EMBEDDING)
+        self.mlp = nn.Sequential(nn.Linear(3 * hidden + 3 * EMBEDDING, hidden), nn.GELU(), nn.Dropout(dropout),
+                                 nn.Linear(hidden, len(spec.labels)))
+        self.register_buffer("allowed", torch.from_numpy(spec.mask()), persistent=False)
+
+    def forward(self, hidden: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+        """hidden (B, L, H), pairs (B, P, 7) long -> logits (B, P, roles + 1)."""
+        hidden = hidden.float()
+        sums = torch.cat([hidden.new_zeros(hidden.shape[0], 1, hidden.shape[2]), hidden.cumsum(1)], 1)  # (B, L+1, H)
+
+        def pooled(start, end):
+            index = lambda p: p.unsqueeze(-1).expand(-1, -1, hidden.shape[2])  # noqa: E731
+            total = sums.gather(1, index(end)) - sums.gather(1, index(start))
+            return total / (end - start).clamp(min=1).unsqueeze(-1).to(total.dtype)
+
+        trigger, entity = pooled(pairs[..., 0], pairs[..., 1]), pooled(pairs[..., 2], pairs[..., 3])
+        features = torch.cat([trigger, entity, trigger * entity, self.distance(pairs[..., 4]),
+                              self.trigger_type(pairs[..., 5]), self.entity_type(pairs[..., 6])], -1)
+        logits = self.mlp(features)
+        allowed = self.allowed[pairs[..., 5], pairs[..., 6]]  # (B, P, roles + 1)
+        return logits.masked_fill(~allowed, torch.finfo(logits.dtype).min)
