@@ -19,7 +19,8 @@ os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from arabic_ie.train.config import register_configs  # noqa: E402
-from arabic_ie.data.documents import Span  # noqa: E402
+from arabic_ie.data.documents import ROLES, Argument, Event, Span  # noqa: E402
+from arabic_ie.evaluate.arguments import argument_scores  # noqa: E402
 from arabic_ie.data.formats import read_brat, read_jsonl, write_jsonl  # noqa: E402
 from arabic_ie.data.labels import tags_to_spans  # noqa: E402
 from arabic_ie.evaluate.metrics import span_scores  # noqa: E402
@@ -39,7 +40,8 @@ def test_default_config_is_sample_joint_embedded_with_top_level_seed():
     cfg = config()
     assert (cfg.data.name, cfg.task.name, cfg.model.name) == ("sample", "joint", "embedded")
     assert cfg.model.pretrained == str(REPO_ROOT / "models" / "compact-arabic-bert")
-    assert list(cfg.task.tasks) == ["ner", "triggers"]
+    assert list(cfg.task.tasks) == ["ner", "triggers", "events"]
+    assert list(config("task=ner").task.tasks) == ["ner"] and list(config("task=events").task.tasks) == ["events"]
     assert cfg.seed == 42 and config("seed=3").seed == 3
     # the model's learning rate and the data's epochs reach the TrainingArguments config
     assert cfg.trainer.learning_rate == pytest.approx(3e-4)
@@ -79,7 +81,7 @@ def trained_run(tmp_path_factory):
 def test_training_writes_a_complete_run_directory(trained_run):
     run_dir, metrics = trained_run
     for name in ["config.yaml", "versions.json", "label_schemes.json", "data_report.json", "metrics.json", "metrics.md",
-                 "model/tagger.json", "model/heads.safetensors", "model/model.safetensors", "model/config.json",
+                 "model/tagger.json", "model/heads.safetensors", "model/arguments.safetensors", "model/model.safetensors", "model/config.json",
                  "model/tokenizer.json", "checkpoints/checkpoint-2", "checkpoints/checkpoint-4"]:
         assert (run_dir / name).exists(), name
     assert any((run_dir / "tensorboard").rglob("events.out.tfevents*"))
@@ -97,8 +99,12 @@ def test_training_writes_a_complete_run_directory(trained_run):
     assert on_disk == json.loads(json.dumps(metrics))
     assert set(on_disk) == {"dev", "test"}
     for split in on_disk.values():
-        assert set(split) == {"ner", "triggers"}
-        for task in split.values():
+        assert set(split) == {"ner", "triggers", "arguments (gold input)", "arguments (end to end)", "dates"}
+        for name in ("arguments (gold input)", "arguments (end to end)"):
+            assert set(split[name]) == {"classification", "identification"}
+            assert set(split[name]["classification"]["per_type"]) == {"Agent", "Target", "Place", "Time"}
+            assert 0.0 <= split[name]["classification"]["micro"]["f1"] <= split[name]["identification"]["micro"]["f1"] + 1e-9
+        for task in (split["ner"], split["triggers"]):
             assert set(task) == {"strict", "default"}
             for mode in task.values():
                 assert set(mode) == {"micro", "macro", "per_type"}
@@ -107,6 +113,9 @@ def test_training_writes_a_complete_run_directory(trained_run):
     assert on_disk["dev"]["ner"]["default"]["per_type"]["LOC"]["support"] == 60
     assert on_disk["test"]["triggers"]["strict"]["per_type"]["ATTACK"]["support"] == 28
     assert "| dev | ner | strict | **micro** |" in (run_dir / "metrics.md").read_text()
+    assert on_disk["test"]["arguments (gold input)"]["classification"]["micro"]["gold"] == 135
+    assert on_disk["test"]["dates"] == {"accuracy": 1.0, "correct": 25, "total": 25}
+    assert "| test | arguments (gold input) | classification | Agent |" in (run_dir / "metrics.md").read_text()
 
 
 def test_training_writes_predictions_that_rescore_to_the_metrics(trained_run):
@@ -118,6 +127,14 @@ def test_training_writes_predictions_that_rescore_to_the_metrics(trained_run):
     for task in ("ner", "triggers"):
         rescored = span_scores([r["gold"][task] for r in records], [r["predicted"][task] for r in records])
         assert rescored["strict"]["micro"] == metrics["test"][task]["strict"]["micro"]
+    # the recorded events rescore to the argument metrics, in both settings
+    events = [json.loads(line) for line in (run_dir / "predictions" / "test.events.jsonl").read_text().splitlines()]
+    as_events = lambda items: [Event(Span(**e["trigger"]), tuple(Argument(a["role"], Span(a["start"], a["end"], a["label"])) for a in e["arguments"]))  # noqa: E731
+                               for e in items]
+    for setting, name in (("gold", "arguments (gold input)"), ("e2e", "arguments (end to end)")):
+        rescored = argument_scores([as_events(r["gold"]) for r in events], [as_events(r[setting]) for r in events], ROLES)
+        assert rescored == metrics["test"][name]
+    assert [d.events for d in predicted] == [as_events(r["e2e"]) for r in events]
     # predicted spans are the decoded word tags (conlleval decoding) on the recorded words
     first = records[0]
     spans, _ = tags_to_spans(first["predicted"]["ner"], [tuple(w) for w in first["words"]])
@@ -182,7 +199,11 @@ def test_training_without_dev_and_a_test_type_the_model_never_saw(tmp_path):
     train_docs, _ = read_brat(REPO_ROOT / "data" / "sample" / "train")
     test_docs, _ = read_brat(REPO_ROOT / "data" / "sample" / "test")
     first = test_docs[0]
-    first.entities = [s if s != sorted(first.entities)[0] else Span(s.start, s.end, "MISC") for s in first.entities]
+    replaced = sorted(first.entities)[0]
+    first.entities = [s if s != replaced else Span(s.start, s.end, "MISC") for s in first.entities]
+    # events and DATE values that named the replaced span go with it (the JSONL reader checks them)
+    first.events = [e for e in first.events if all(a.span != replaced for a in e.arguments)]
+    first.values.pop(replaced, None)
     write_jsonl(train_docs[:8], tmp_path / "train.jsonl")
     write_jsonl(test_docs[:2], tmp_path / "test.jsonl")
     overrides = [*FAST, "data=jsonl", f"data.train={tmp_path / 'train.jsonl'}", "data.dev=null",
@@ -193,3 +214,11 @@ def test_training_without_dev_and_a_test_type_the_model_never_saw(tmp_path):
     assert misc["support"] == 1 and misc["recall"] == 0.0
     report = json.loads((tmp_path / "run" / "data_report.json").read_text())
     assert report["features"]["test"]["ner spans of types the model does not know"] == 1
+
+
+def test_task_events_alone_scores_the_argument_head_on_gold_input(tmp_path):
+    metrics = train(config(*FAST, "task=events"), tmp_path)
+    assert set(metrics["test"]) == {"arguments (gold input)", "dates"}  # no span heads: no end-to-end events
+    scores = metrics["test"]["arguments (gold input)"]
+    assert scores["classification"]["micro"]["gold"] == 135 and set(scores) == {"classification", "identification"}
+    assert json.loads((tmp_path / "model" / "tagger.json").read_text())["tasks"] == []
