@@ -28,8 +28,8 @@ from arabic_ie.model.multitask import MultiHeadTagger, build_encoder, describe
 from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
 from arabic_ie.train.config import training_arguments_kwargs
 from arabic_ie.train.distributed import is_main_process, world_size
-from arabic_ie.train.progress import TrainingProgress
 from arabic_ie.train.events import EVENTS, argument_spec, date_metrics, dev_pair_f1, evaluate_events, write_event_predictions
+from arabic_ie.train.progress import TrainingProgress
 from arabic_ie.versions import library_versions
 
 log = logging.getLogger(__name__)
