@@ -15,7 +15,7 @@ import numpy as np
 
 from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
 from arabic_ie.data.labels import LabelScheme, spans_to_tags, tags_to_spans
-from arabic_ie.data.pairs import ArgumentSpec, gold_roles, window_pairs
+from arabic_ie.data.pairs import PAIR_FIELDS, ArgumentSpec, gold_roles, sentence_numbers, window_pairs
 
 IGNORE_INDEX = -100  # the label of positions that carry no loss (torch's CrossEntropyLoss default)
 
@@ -113,11 +113,15 @@ class Featurizer:
     def add_pairs(self, windows, documents, all_words, entities, triggers, stats=None) -> None:
         """Candidate pairs of each window from the given spans per document (gold ones in training
         and gold-input evaluation, predicted ones end to end); with stats, also the role labels."""
+        sentences = {}
         for window in windows:
             document = documents[window.document]
+            if window.document not in sentences:
+                sentences[window.document] = sentence_numbers(document.text, all_words[window.document])
             roles = gold_roles(document) if stats is not None else None
             window.pairs, window.pair_keys, labels = window_pairs(window, all_words[window.document], entities[window.document],
-                                                                  triggers[window.document], self.arguments, roles, stats)
+                                                                  triggers[window.document], self.arguments, roles, stats,
+                                                                  sentences[window.document])
             if labels is not None:
                 window.labels["events"] = labels
 
@@ -252,7 +256,7 @@ class Collator:
             batch["window_id"] = torch.tensor([e["window_id"] for e in examples])
         if "pairs_events" in examples[0]:
             most = max(1, max(len(e["pairs_events"]) for e in examples))
-            batch["pairs_events"] = torch.zeros((len(examples), most, 7), dtype=torch.long)
+            batch["pairs_events"] = torch.zeros((len(examples), most, PAIR_FIELDS), dtype=torch.long)
             batch["labels_events"] = torch.full((len(examples), most), IGNORE_INDEX, dtype=torch.long)
             for row, e in enumerate(examples):
                 if e["pairs_events"]:

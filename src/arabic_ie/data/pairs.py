@@ -2,9 +2,9 @@
 
 A pair is scored in the window that owns the trigger's first word, when the trigger and the
 entity both lie inside that window (a gold argument outside it cannot be predicted and is
-counted in the features report). Each pair is 7 integers: the subword positions [start, end) of
+counted in the features report). Each pair is 8 integers: the subword positions [start, end) of
 the trigger and of the entity in the window, a bucket of their signed word distance, the trigger
-type id and the entity type id.
+type id, the entity type id and their signed sentence distance (clamped to +-3, shifted to 0..6).
 """
 
 from __future__ import annotations
@@ -17,7 +17,10 @@ import numpy as np
 from arabic_ie.data.documents import Argument, Event
 
 NONE_ROLE = "none"
-PAIR_FIELDS = 7
+PAIR_FIELDS = 8
+SENTENCE_GAP = 3  # sentence distances beyond +-3 share a bucket
+SENTENCE_BUCKETS = 2 * SENTENCE_GAP + 1
+SENTENCE_END = frozenset({".", "!", "?", "؟", "…", "۔"})
 DISTANCE_EDGES = (1, 2, 3, 4, 5, 8, 16, 32)  # |distance| buckets: 0, 1, 2, 3, 4, 5-7, 8-15, 16-31, 32+
 DISTANCE_BUCKETS = 2 * len(DISTANCE_EDGES) + 1
 
@@ -73,11 +76,23 @@ def span_words(span, words) -> tuple[int, int] | None:
     return (first, last) if last > first else None
 
 
-def window_pairs(window, words, entities, triggers, spec: ArgumentSpec, gold_roles: dict | None = None, stats=None):
+def sentence_numbers(text: str, words) -> list[int]:
+    """The sentence of each word: a new one after . ! ? ؟ … and after a line break."""
+    numbers, current = [], 0
+    for i, (start, end) in enumerate(words):
+        if i and (text[words[i - 1][0]:words[i - 1][1]] in SENTENCE_END or "\n" in text[words[i - 1][1]:start]):
+            current += 1
+        numbers.append(current)
+    return numbers
+
+
+def window_pairs(window, words, entities, triggers, spec: ArgumentSpec, gold_roles: dict | None = None, stats=None,
+                 sentences: list[int] | None = None):
     """(pairs array (n, PAIR_FIELDS), [(trigger span, entity span)], role ids or None) of a window.
 
     `window` has `first_word` and `word_starts` (subword position of each of its words, plus the
-    end); `gold_roles` maps (trigger span, entity span) to a role for training labels."""
+    end); `gold_roles` maps (trigger span, entity span) to a role for training labels;
+    `sentences` is sentence_numbers of the document (None: all in one sentence)."""
     lo, hi = window.first_word, window.first_word + len(window.word_starts) - 1
     owned = set(window.words)
     placed = []
@@ -98,7 +113,8 @@ def window_pairs(window, words, entities, triggers, spec: ArgumentSpec, gold_rol
                 continue
             rows.append((window.word_starts[t0 - lo], window.word_starts[t1 - lo], window.word_starts[e0 - lo],
                          window.word_starts[e1 - lo], distance_bucket(e0 - t0), spec.trigger_types.index(trigger.label),
-                         spec.entity_types.index(entity.label)))
+                         spec.entity_types.index(entity.label),
+                         SENTENCE_GAP + max(-SENTENCE_GAP, min(SENTENCE_GAP, sentences[e0] - sentences[t0])) if sentences else SENTENCE_GAP))
             keys.append((trigger, entity))
             if gold_roles is not None:
                 labels.append(role_ids.get(gold_roles.get((trigger, entity), NONE_ROLE), 0))

@@ -8,7 +8,10 @@ The word tags of gold spans whose boundary falls inside a word are widened to wh
 a span can be right in `word` and `seqeval` and still wrong in `char`; that is the documented
 difference between the training run's scores and the character-exact ones.
 Schema: {SPLIT: {TASK: {"char": SCORES, "word": SCORES, "seqeval": {"strict": ..., "default": ...}}}}
-with SCORES as in span_metrics and seqeval's as in metrics.
+with SCORES as in span_metrics and seqeval's as in metrics; a package with the argument head adds
+"arguments (end to end)" (evaluate.arguments, on the package's events) and every split with
+annotated DATE values "dates" (accuracy of the values on the package's DATE entities that match a
+gold span exactly).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from pathlib import Path
 
 from arabic_ie.data.corpus import load_corpus, warn_unknown_types
 from arabic_ie.data.labels import spans_to_tags
+from arabic_ie.data.documents import Span
+from arabic_ie.evaluate.arguments import ARG_TASKS, argument_scores
 from arabic_ie.evaluate.metrics import span_scores
 from arabic_ie.evaluate.span_metrics import char_spans, exact_scores, word_spans
 from arabic_ie.infer.files import record
@@ -54,6 +59,11 @@ def evaluate_package(package: str | Path, data_cfg, splits=("dev", "test"), batc
     for split, documents in corpus.splits.items():
         predictions = tagger.predict_documents(documents, batch_size)
         metrics[split] = score_predictions(documents, predictions, tagger.schemes)
+        if tagger.event_runner is not None:
+            metrics[split][ARG_TASKS["e2e"]] = argument_scores([d.events for d in documents], [p.event_objects for p in predictions],
+                                                               tagger.featurizer.arguments.roles)
+        if any(d.values for d in documents):
+            metrics[split]["dates"] = date_scores(documents, predictions)
         if output_dir is not None:
             folder = Path(output_dir) / "predictions"
             folder.mkdir(parents=True, exist_ok=True)
@@ -67,12 +77,26 @@ def evaluate_package(package: str | Path, data_cfg, splits=("dev", "test"), batc
     return metrics
 
 
+def date_scores(documents, predictions) -> dict:
+    """Accuracy of the package's DATE values over the annotated ones (a gold DATE span the package
+    did not find exactly counts as wrong)."""
+    correct = total = 0
+    for document, prediction in zip(documents, predictions):
+        found = {Span(r["start"], r["end"], r["label"]): r.get("value") for r in prediction.spans.get("ner", [])}
+        for span, value in document.values.items():
+            total += 1
+            correct += found.get(span) == value
+    return {"accuracy": correct / total if total else 0.0, "correct": correct, "total": total}
+
+
 def markdown_table(metrics: dict) -> str:
     """Side by side per split, task and type: character-exact P/R/F1, word-level F1, seqeval F1."""
     lines = ["| split | task | type | char P | char R | char F1 | word F1 | seqeval strict F1 | seqeval default F1 | support |",
              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for split, tasks in metrics.items():
         for task, s in tasks.items():
+            if "char" not in s:
+                continue
             for average in ("micro", "macro"):
                 c, w = s["char"][average], s["word"][average]
                 st, de = s["seqeval"]["strict"][average], s["seqeval"]["default"][average]
@@ -92,6 +116,10 @@ def summary_table(metrics: dict) -> str:
     lines = ["| split | task | char F1 | word F1 | seqeval strict F1 | seqeval default F1 |", "|---|---|---:|---:|---:|---:|"]
     for split, tasks in metrics.items():
         for task, s in tasks.items():
+            if "char" not in s:
+                c = s.get("classification", {}).get("micro")
+                lines.append(f"| {split} | {task} | Arg-C F1 {c['f1']:.4f} | | | |" if c else f"| {split} | {task} | accuracy {s['accuracy']:.4f} | | | |")
+                continue
             lines.append(f"| {split} | {task} | {s['char']['micro']['f1']:.4f} | {s['word']['micro']['f1']:.4f} | "
                          f"{s['seqeval']['strict']['micro']['f1']:.4f} | {s['seqeval']['default']['micro']['f1']:.4f} |")
     return "\n".join(lines) + "\n"

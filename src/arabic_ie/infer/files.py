@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from arabic_ie.data.documents import Document, Span
+from arabic_ie.data.documents import Argument, Document, Event, Span
 from arabic_ie.data.formats import read_brat, read_jsonl, write_brat
 from arabic_ie.data.formats.base import FormatError, read_text
 
@@ -78,7 +78,26 @@ def as_document(document: Document, result: dict) -> Document:
     def spans(key):
         return [Span(a, b, s["label"]) for s in result.get(key, []) for a, b in line_pieces(document.text, s["start"], s["end"])]
 
-    return Document(document.id, document.text, spans("entities"), spans("triggers"))
+    out = Document(document.id, document.text, spans("entities"), spans("triggers"), metadata=dict(document.metadata))
+    out.events, _ = brat_events(out, result)
+    out.values = {Span(r["start"], r["end"], r["label"]): r["value"] for r in result.get("entities", [])
+                  if r.get("value") and Span(r["start"], r["end"], r["label"]) in set(out.entities)}
+    return out
+
+
+def brat_events(document: Document, result: dict) -> tuple[list[Event], int]:
+    """The result's events over `document`'s (line-split) spans, and how many arguments could not
+    be written because their trigger or filler was cut at a line break."""
+    kept = set(document.entities) | set(document.triggers)
+    events, lost = [], 0
+    for record in result.get("events", []):
+        trigger = Span(record["trigger"]["start"], record["trigger"]["end"], record["trigger"]["label"])
+        arguments = tuple(Argument(a["role"], Span(a["span"]["start"], a["span"]["end"], a["span"]["label"])) for a in record["arguments"])
+        usable = tuple(a for a in arguments if a.span in kept) if trigger in kept else ()
+        lost += len(arguments) - len(usable)
+        if usable:
+            events.append(Event(trigger, usable))
+    return events, lost
 
 
 def predict_files(tagger, input: str | Path, output: str | Path, input_format: str = "auto",
@@ -95,7 +114,8 @@ def predict_files(tagger, input: str | Path, output: str | Path, input_format: s
             bar = tqdm(total=sum(len(d.text.split()) for d in documents), unit="word", desc="tagging")
         except ImportError:  # tqdm comes with the train extra; tagging works without it
             bar = None
-    counts = {"documents": 0, "words": 0, "entities": 0, "triggers": 0, "input_format": read_as, "output_format": write_as}
+    counts = {"documents": 0, "words": 0, "entities": 0, "triggers": 0, "events": 0,
+              "arguments not written (span cut at a line break)": 0, "input_format": read_as, "output_format": write_as}
     types = {"ner": tagger.schemes["ner"].types if "ner" in tagger.schemes else (),
              "triggers": tagger.schemes["triggers"].types if "triggers" in tagger.schemes else ()}
     if write_as == "jsonl":
@@ -107,17 +127,20 @@ def predict_files(tagger, input: str | Path, output: str | Path, input_format: s
     try:
         for begin in range(0, len(documents), chunk):
             batch = documents[begin : begin + chunk]
-            results = tagger.tag_batch([d.text for d in batch], batch_size=batch_size)
+            results = tagger.tag_batch([d.text for d in batch], batch_size=batch_size, dates=[d.metadata.get("date") for d in batch])
             if handle is not None:
                 for document, result in zip(batch, results):
                     handle.write(json.dumps(record(document, result), ensure_ascii=False) + "\n")
             else:
-                write_brat([as_document(d, r) for d, r in zip(batch, results)], output, types["ner"], types["triggers"])
+                written = [as_document(d, r) for d, r in zip(batch, results)]
+                counts["arguments not written (span cut at a line break)"] += sum(brat_events(w, r)[1] for w, r in zip(written, results))
+                write_brat(written, output, types["ner"], types["triggers"], getattr(tagger.featurizer.arguments, "allowed", None))
             words = sum(len(d.text.split()) for d in batch)
             counts["documents"] += len(batch)
             counts["words"] += words
             counts["entities"] += sum(len(r["entities"]) for r in results)
             counts["triggers"] += sum(len(r["triggers"]) for r in results)
+            counts["events"] += sum(len(r.get("events", [])) for r in results)
             if bar is not None:
                 bar.update(words)
     finally:

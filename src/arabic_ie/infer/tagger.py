@@ -10,7 +10,11 @@ manifest's SHA-256 before anything is read.
 Output of `tagger(text)` for one document:
 
     {"entities": [{"start": 12, "end": 17, "label": "LOC", "text": "درعا", "score": 0.9731}, ...],
-     "triggers": [...]}
+     "triggers": [...],
+     "events": [{"type": "ATTACK", "trigger": SPAN, "arguments": [{"role": "Target", "span": SPAN}], "date": "2022-03-08"}]}
+
+A DATE entity also has "value" (ISO 8601, or None); events (infer.events) come from packages
+with the argument head (task=joint) and are [] otherwise.
 
 Offsets index the text as given (`text[start:end] == span["text"]`); a task the package was not
 trained for gives an empty list. `score` is the mean over the span's words of the softmax
@@ -27,7 +31,7 @@ the same whatever the batch size and the order of documents.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +40,7 @@ from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
 from arabic_ie.data.documents import TASKS, Document
 from arabic_ie.data.features import Featurizer
 from arabic_ie.data.labels import LabelScheme, tags_to_spans
+from arabic_ie.infer.events import add_date_values, argument_spec, event_records, event_runner, predict_events, spans_of
 from arabic_ie.model.batching import TorchRunner, predict_windows
 from arabic_ie.package.loading import load_tokenizer
 from arabic_ie.package.manifest import TASK_KEYS, PackageError, read_manifest
@@ -71,9 +76,11 @@ class Prediction:
     tags: dict[str, list[str]]
     probabilities: dict[str, np.ndarray]
     spans: dict[str, list[dict]]
+    events: list[dict] = field(default_factory=list)  # infer.events.event_records
+    event_objects: list = field(default_factory=list)  # the same as data.documents.Event
 
     def to_dict(self) -> dict:
-        return {TASK_KEYS[task]: list(self.spans.get(task, [])) for task in TASKS}
+        return {**{TASK_KEYS[task]: list(self.spans.get(task, [])) for task in TASKS}, "events": list(self.events)}
 
 
 def resolve_backend(manifest: dict) -> str:
@@ -115,7 +122,7 @@ class Tagger:
         self.tokenizer = load_tokenizer(self.path, self.manifest)
         window = self.manifest["window"]
         self.featurizer = Featurizer(self.tokenizer, segmenter, ArabicNormalizer(**preprocessing["normalizer"]),
-                                     self.schemes, window["max_length"], window["stride"])
+                                     self.schemes, window["max_length"], window["stride"], argument_spec(self.manifest))
         self.max_length = int(window["max_length"])
         if backend.startswith("torch"):
             import torch
@@ -124,7 +131,9 @@ class Tagger:
 
             if threads:
                 torch.set_num_threads(int(threads))
-            self.runner = TorchRunner(load_torch_model(self.path, self.manifest), self.tasks, bf16=backend == "torch-bf16")
+            module = load_torch_model(self.path, self.manifest)
+            self.runner = TorchRunner(module, self.tasks, bf16=backend == "torch-bf16")
+            self.event_runner = event_runner(self.path, self.manifest, backend, threads, module)
         else:
             from arabic_ie.package.onnx import OnnxRunner
 
@@ -133,6 +142,7 @@ class Tagger:
             if not graph:
                 raise PackageError(f"{self.path}: this package has no ONNX graph; export it again with export.onnx=true")
             self.runner = OnnxRunner(self.path / graph, self.tasks, threads)
+            self.event_runner = event_runner(self.path, self.manifest, backend, threads)
 
     def __repr__(self) -> str:
         return f"Tagger({str(self.path)!r}, tasks={self.tasks}, backend={self.backend!r})"
@@ -141,17 +151,23 @@ class Tagger:
     def name(self) -> str:
         return self.manifest["name"]
 
-    def __call__(self, text: str) -> dict:
-        """Spans of one document: {"entities": [...], "triggers": [...]}."""
-        return self.tag_batch([text])[0]
+    def __call__(self, text: str, date: str | None = None) -> dict:
+        """Spans and events of one document: {"entities": [...], "triggers": [...], "events": [...]};
+        `date` (YYYY-MM-DD, the article's date) resolves relative DATE values (الخميس، أمس)."""
+        return self.tag_batch([text], dates=[date])[0]
 
-    def tag_batch(self, texts, batch_size: int = 32) -> list[dict]:
-        """Spans of each text, in order; `batch_size` windows go through the model at a time."""
+    def tag_batch(self, texts, batch_size: int = 32, dates=None) -> list[dict]:
+        """Spans and events of each text, in order; `batch_size` windows go through the model at a
+        time; `dates`: one article date (or None) per text."""
         texts = list(texts)
+        dates = list(dates) if dates is not None else [None] * len(texts)
+        if len(dates) != len(texts):
+            raise ValueError(f"{len(dates)} dates for {len(texts)} texts")
         for number, text in enumerate(texts):
             if not isinstance(text, str):
                 raise TypeError(f"text {number} is a {type(text).__name__}, not a str")
-        documents = [Document(str(number), text) for number, text in enumerate(texts)]
+        documents = [Document(str(number), text, metadata={"date": date} if date else {})
+                     for number, (text, date) in enumerate(zip(texts, dates))]
         return [prediction.to_dict() for prediction in self.predict_documents(documents, batch_size)]
 
     def words(self, text: str) -> list[tuple[int, int]]:
@@ -184,6 +200,14 @@ class Tagger:
                 predictions[window.document].probabilities[task][window.words] = values
         for document, prediction in zip(documents, predictions):
             prediction.spans = {task: self._spans(document.text, prediction, task) for task in self.tasks}
+        values = [add_date_values(d, p.spans.get("ner", []), d.metadata.get("date")) for d, p in zip(documents, predictions)]
+        if self.event_runner is not None and "ner" in self.tasks and "triggers" in self.tasks:
+            events = predict_events(self.featurizer, corpus, [spans_of(p.spans["ner"]) for p in predictions],
+                                    [spans_of(p.spans["triggers"]) for p in predictions], self.event_runner,
+                                    self.tokenizer.pad_token_id, batch_size, self.max_length)
+            for prediction, found, value in zip(predictions, events, values):
+                prediction.event_objects = found
+                prediction.events = event_records(found, prediction.spans["ner"], prediction.spans["triggers"], value)
         return predictions
 
     @staticmethod

@@ -1,7 +1,8 @@
 """The argument head: scores each (trigger, entity) pair of a window for every role or none.
 
 Span representations are the mean of the encoder's hidden states over the span's subwords; a pair
-is [trigger; entity; trigger * entity; distance, trigger-type and entity-type embeddings] through
+is [trigger; entity; trigger * entity; word-distance, trigger-type, entity-type and sentence-distance
+embeddings] through
 a two-layer MLP. Roles that annotation.conf does not allow for the pair's (trigger type, entity
 type) are masked out, in training and prediction alike.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from arabic_ie.data.pairs import DISTANCE_BUCKETS, ArgumentSpec
+from arabic_ie.data.pairs import DISTANCE_BUCKETS, SENTENCE_BUCKETS, ArgumentSpec
 
 ARGUMENTS_FILE = "arguments.safetensors"
 EMBEDDING = 32
@@ -24,12 +25,13 @@ class ArgumentHead(nn.Module):
         self.distance = nn.Embedding(DISTANCE_BUCKETS, EMBEDDING)
         self.trigger_type = nn.Embedding(max(1, len(spec.trigger_types)), EMBEDDING)
         self.entity_type = nn.Embedding(max(1, len(spec.entity_types)), EMBEDDING)
-        self.mlp = nn.Sequential(nn.Linear(3 * hidden + 3 * EMBEDDING, hidden), nn.GELU(), nn.Dropout(dropout),
+        self.sentence = nn.Embedding(SENTENCE_BUCKETS, EMBEDDING)
+        self.mlp = nn.Sequential(nn.Linear(3 * hidden + 4 * EMBEDDING, hidden), nn.GELU(), nn.Dropout(dropout),
                                  nn.Linear(hidden, len(spec.labels)))
         self.register_buffer("allowed", torch.from_numpy(spec.mask()), persistent=False)
 
     def forward(self, hidden: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-        """hidden (B, L, H), pairs (B, P, 7) long -> logits (B, P, roles + 1)."""
+        """hidden (B, L, H), pairs (B, P, PAIR_FIELDS) long -> logits (B, P, roles + 1)."""
         hidden = hidden.float()
         sums = torch.cat([hidden.new_zeros(hidden.shape[0], 1, hidden.shape[2]), hidden.cumsum(1)], 1)  # (B, L+1, H)
 
@@ -40,7 +42,21 @@ class ArgumentHead(nn.Module):
 
         trigger, entity = pooled(pairs[..., 0], pairs[..., 1]), pooled(pairs[..., 2], pairs[..., 3])
         features = torch.cat([trigger, entity, trigger * entity, self.distance(pairs[..., 4]),
-                              self.trigger_type(pairs[..., 5]), self.entity_type(pairs[..., 6])], -1)
+                              self.trigger_type(pairs[..., 5]), self.entity_type(pairs[..., 6]), self.sentence(pairs[..., 7])], -1)
         logits = self.mlp(features)
         allowed = self.allowed[pairs[..., 5], pairs[..., 6]]  # (B, P, roles + 1)
         return logits.masked_fill(~allowed, torch.finfo(logits.dtype).min)
+
+
+class ArgumentLogits(nn.Module):
+    """Encoder + argument head: forward(input_ids, attention_mask, pairs_events) -> (logits,), the
+    second stage of a package (model.batching.TorchRunner calls it with the pairs)."""
+
+    def __init__(self, encoder: nn.Module, head: ArgumentHead):
+        super().__init__()
+        self.encoder = encoder
+        self.head = head
+
+    def forward(self, input_ids, attention_mask, pairs_events):
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return (self.head(hidden, pairs_events),)

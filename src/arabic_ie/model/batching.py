@@ -7,7 +7,7 @@ depend on its batch mates (the same whatever the batch size or the order of docu
 padding is computed. A runner is any callable `(input_ids, attention_mask) -> {task: logits}`
 on int64 numpy arrays: `TorchRunner` wraps a torch module, the ONNX backend has its own.
 `predict_pairs` is the same path for the argument head: the windows that have candidate pairs,
-batched alike, the runner called with a third array `pairs` (B, P, 7), padded with zero pairs.
+batched alike, the runner called with a third array `pairs` (B, P, PAIR_FIELDS), padded with zero pairs.
 """
 
 from __future__ import annotations

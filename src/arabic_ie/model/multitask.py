@@ -44,7 +44,7 @@ class MultiHeadTagger(nn.Module):
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, window_id=None, pairs_events=None, **labels):
         """`labels_<task>` tensors give the loss; `window_id` only travels with the batch;
-        `pairs_events` (B, P, 7) are the argument head's candidate pairs (data.pairs)."""
+        `pairs_events` (B, P, PAIR_FIELDS) are the argument head's candidate pairs (data.pairs)."""
         kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids

@@ -36,6 +36,7 @@ from arabic_ie.package.manifest import (
     file_entries,
     relative_files,
 )
+from arabic_ie.package.events import package_events
 from arabic_ie.package.verify import check_export
 from arabic_ie.package.wheel import build_wheel
 from arabic_ie.versions import library_versions
@@ -135,6 +136,9 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
     model_dir = run_dir / "model"
     meta = _read_json(model_dir / "tagger.json")
     tasks = list(meta["tasks"])
+    if not tasks:
+        raise ValueError(f"{model_dir}: a run without entity and trigger heads (task=events) cannot be exported: "
+                         "events are found on predicted entities and triggers; train task=joint")
     schemes = {task: meta["schemes"][task] for task in tasks}
     name = python_name(name) if name else default_name(run_dir, meta)
     license_origin = ("given at export" if license else
@@ -216,6 +220,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
                             "inputs": list(onnx_backend.INPUTS), "outputs": tasks,
                             "quantization": "onnxruntime quantize_dynamic, QInt8 weights of MatMul/Gemm"}
 
+    manifest["events"] = package_events(run_dir, folder, meta, manifest, onnx)  # the argument head, if the run has one
     (folder / CARD_FILE).write_text(model_card(manifest, run_dir, intended_use), encoding="utf-8")
     check_export(run_dir, folder, manifest)
     manifest["files"] = file_entries(folder)

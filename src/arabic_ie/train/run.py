@@ -28,7 +28,8 @@ from arabic_ie.model.multitask import MultiHeadTagger, build_encoder, describe
 from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
 from arabic_ie.train.config import training_arguments_kwargs
 from arabic_ie.train.distributed import is_main_process, world_size
-from arabic_ie.train.events import EVENTS, argument_spec, date_metrics, dev_pair_f1, evaluate_events, write_event_predictions
+from arabic_ie.train.events import (EVENTS, argument_spec, date_metrics, dev_pair_f1, evaluate_events, head_learning_rate_trainer,
+                                   write_event_predictions)
 from arabic_ie.train.progress import TrainingProgress
 from arabic_ie.versions import library_versions
 
@@ -160,7 +161,8 @@ def train(cfg, run_dir: str | Path) -> dict:
         return metrics
 
     callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev is not None and args.load_best_model_at_end else []
-    trainer = Trainer(
+    trainer_cls = head_learning_rate_trainer(Trainer, cfg.task.get("head_learning_rate") if arguments is not None else None)
+    trainer = trainer_cls(
         model=model,
         args=args,
         train_dataset=encoded["train"].examples(),
