@@ -103,7 +103,7 @@ def check_arguments(run_dir: Path, folder: Path, manifest: dict) -> None:
         return
     reference, _ = MultiHeadTagger.load(run_dir / "model")
     module = argument_model(folder, entry, load_torch_model(folder, manifest).encoder)
-    ids, mask, pairs = example_inputs(module.head.spec, 6)
+    ids, mask, pairs = example_inputs(module.head.spec)
     with torch.inference_mode():
         expected = reference.eval()(input_ids=ids, attention_mask=mask, pairs_events=pairs)["logits_events"].numpy()
         got = module(ids, mask, pairs)[0].numpy()
