@@ -17,7 +17,7 @@ from conftest import REPO_ROOT
 os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 
 from arabic_ie.analysis import bootstrap, errors, semeval  # noqa: E402
-from arabic_ie.analysis.aggregate import aggregate_rows, csv_text, markdown_table, write_aggregate  # noqa: E402
+from arabic_ie.analysis.aggregate import add_intervals, aggregate_rows, csv_text, markdown_table, write_aggregate  # noqa: E402
 from arabic_ie.analysis.compare import compare  # noqa: E402
 from arabic_ie.analysis.runs import find_runs, group_by_setting, load_run, log_history, runs_from  # noqa: E402
 from arabic_ie.data.documents import Document, Span  # noqa: E402
@@ -543,3 +543,53 @@ def test_a_real_sweep_end_to_end(tmp_path):
     assert micro["n"] == 2 and micro["mean"] == pytest.approx(sum(f1) / 2)
     same = compare(runs[:1], runs[:1], split="test", n_samples=200)["ner"]["micro"]
     assert same["paired_bootstrap"]["p_value"] == 1.0 and same["approximate_randomization"]["p_value"] == 1.0
+
+
+def _event(trigger_start, arguments):
+    return {"type": "ATTACK", "trigger": {"start": trigger_start, "end": trigger_start + 3, "label": "ATTACK"},
+            "arguments": [{"role": role, "start": start, "end": start + 2, "label": "LOC"} for role, start in arguments]}
+
+
+def test_argument_rows_intervals_and_compare_from_events_predictions(tmp_path):
+    from arabic_ie.evaluate.arguments import argument_scores
+    from arabic_ie.data.documents import Argument, Event, Span
+
+    # 20 documents, 2 gold arguments each; run "good" gets both (one with the wrong role in every
+    # 4th document), run "bad" only the first
+    records_good, records_bad = [], []
+    for d in range(20):
+        gold = [_event(0, [("Target", 10), ("Place", 20)])]
+        good = [_event(0, [("Target", 10), ("Place" if d % 4 else "Target", 20)])]
+        bad = [_event(0, [("Target", 10)])]
+        records_good.append({"id": f"d{d}", "gold": gold, "e2e": good})
+        records_bad.append({"id": f"d{d}", "gold": gold, "e2e": bad})
+    name = "arguments (end to end)"
+
+    def scores(records):
+        as_events = lambda items: [Event(Span(e["trigger"]["start"], e["trigger"]["end"], "ATTACK"),  # noqa: E731
+                                         tuple(Argument(a["role"], Span(a["start"], a["end"], "LOC")) for a in e["arguments"])) for e in items]
+        return argument_scores([as_events(r["gold"]) for r in records], [as_events(r["e2e"]) for r in records], ("Agent", "Target", "Place", "Time"))
+
+    for sub, records, overrides in (("good", records_good, ["task=joint"]), ("bad", records_bad, ["task=joint", "model=tiny"])):
+        for seed in (1, 2):
+            run = make_run(tmp_path / sub / str(seed), seed, overrides, 0.5)
+            metrics = json.loads((run / "metrics.json").read_text())
+            metrics["test"][name] = scores(records)
+            (run / "metrics.json").write_text(json.dumps(metrics))
+            (run / "predictions").mkdir()
+            (run / "predictions" / "test.events.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    good = scores(records_good)
+    # 40 gold; good: 40 identified, 35 classified (5 wrong roles); bad: 20 of each
+    assert good["identification"]["micro"]["f1"] == 1.0 and good["classification"]["micro"]["tp"] == 35
+    rows = add_intervals(aggregate_rows(find_runs(tmp_path), splits=("test",)), find_runs(tmp_path), n_samples=300)
+    row = {(r["setting"], r["task"], r["mode"], r["type"]): r for r in rows}
+    c = row[("task=joint", name, "classification", "micro")]
+    assert c["mean"] == pytest.approx(35 / 40) and c["n"] == 2
+    assert c["ci_low"] <= 35 / 40 <= c["ci_high"] and c["ci_units"] == 20 and c["ci_high"] < 1.0
+    assert row[("task=joint", name, "identification", "micro")]["mean"] == 1.0
+    assert row[("task=joint", name, "classification", "Place")]["support"] == 20
+    assert row[("model=tiny task=joint", name, "classification", "micro")]["mean"] == pytest.approx(2 * 0.5 / 1.5)
+    result = compare(find_runs(tmp_path / "good"), find_runs(tmp_path / "bad"), split="test", tasks=[name], n_samples=300)[name]
+    assert result["a"]["micro_f1"] == [pytest.approx(35 / 40)] * 2 and result["units"] == 20
+    assert result["micro"]["paired_bootstrap"]["difference"] == pytest.approx(35 / 40 - 2 / 3)
+    assert result["micro"]["paired_bootstrap"]["p_value"] < 0.05

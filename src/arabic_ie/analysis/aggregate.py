@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from arabic_ie.analysis.arguments import argument_counts, is_argument_task, read_events
 from arabic_ie.analysis.runs import DEFAULT_IGNORED, Run, group_by_setting
+from arabic_ie.evaluate.arguments import ARG_MODES
 
 AVERAGES = ("micro", "macro")
 
@@ -39,7 +41,8 @@ def aggregate_rows(runs: list[Run], splits=("dev", "test"), modes=("default",), 
         for split in splits:
             tasks = sorted({t for r in group for t in r.metrics.get(split, {})})
             for task in tasks:
-                for mode in modes:
+                # argument tasks are scored in their own modes (classification, identification)
+                for mode in (ARG_MODES if is_argument_task(task) else modes):
                     scored = [(label, r.metrics[split][task][mode]) for label, r in zip(labels, group)
                               if task in r.metrics.get(split, {}) and mode in r.metrics[split][task]]
                     if not scored:
@@ -85,6 +88,14 @@ def add_intervals(rows: list[dict], runs: list[Run], ignored=DEFAULT_IGNORED, un
 
     keys = sorted({(r["setting"], r["split"], r["task"], r["mode"]) for r in rows})
     for setting, split, task, mode in keys:
+        if is_argument_task(task):
+            try:
+                counts = [argument_counts(read_events(run.path, split), task, mode) for run in groups.get(setting, [])]
+                ci = bootstrap.bootstrap_ci(counts, n_samples, seed, confidence) if counts else None
+            except (FileNotFoundError, ValueError, KeyError):
+                ci = None
+            _set_intervals(rows, (setting, split, task, mode), ci, "document")
+            continue
         loaded = [records(run, split) for run in groups.get(setting, [])]
         if not loaded or any(x is None or not x[0] or task not in x[0][0]["gold"] for x in loaded):
             continue
@@ -94,13 +105,19 @@ def add_intervals(rows: list[dict], runs: list[Run], ignored=DEFAULT_IGNORED, un
             ci = bootstrap.bootstrap_ci(counts, n_samples, seed, confidence)
         except (ValueError, KeyError):
             continue
-        for row in rows:
-            if (row["setting"], row["split"], row["task"], row["mode"]) != (setting, split, task, mode):
-                continue
-            cell = ci["micro"]["f1"] if row["type"] == "micro" else ci["macro"]["f1"] if row["type"] == "macro" else ci["per_type"].get(row["type"])
-            if cell is not None:
-                row.update(ci_low=cell["low"], ci_high=cell["high"], ci_unit=unit, ci_units=ci["units"])
+        _set_intervals(rows, (setting, split, task, mode), ci, unit)
     return rows
+
+
+def _set_intervals(rows: list[dict], key: tuple, ci: dict | None, unit: str) -> None:
+    if ci is None:
+        return
+    for row in rows:
+        if (row["setting"], row["split"], row["task"], row["mode"]) != key:
+            continue
+        cell = ci["micro"]["f1"] if row["type"] == "micro" else ci["macro"]["f1"] if row["type"] == "macro" else ci["per_type"].get(row["type"])
+        if cell is not None:
+            row.update(ci_low=cell["low"], ci_high=cell["high"], ci_unit=unit, ci_units=ci["units"])
 
 
 def _fmt(x: float) -> str:

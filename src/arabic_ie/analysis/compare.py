@@ -4,7 +4,9 @@ one run or several (seeds); see bootstrap.paired_bootstrap and bootstrap.approxi
 from __future__ import annotations
 
 from arabic_ie.analysis import bootstrap
+from arabic_ie.analysis.arguments import argument_counts, is_argument_task, read_events
 from arabic_ie.analysis.runs import Run, gold_documents, predicted_documents, read_tags, read_texts
+from arabic_ie.data.documents import TASKS
 
 LEVELS = ("word", "char")
 
@@ -40,7 +42,7 @@ def _char_counts(runs_a, runs_b, split, tasks, unit):
     gold = gold_documents(runs_a[0], split)
     predicted_a = [predicted_documents(r.path, split) for r in runs_a]
     predicted_b = [predicted_documents(r.path, split) for r in runs_b]
-    common = set(runs_a[0].metrics.get(split, {}))
+    common = set(runs_a[0].metrics.get(split, {})) & set(TASKS)  # span tasks (not arguments, not dates)
     for r in runs_a + runs_b:
         common &= set(r.metrics.get(split, {}))
     out = {}
@@ -64,7 +66,16 @@ def compare(runs_a: list[Run], runs_b: list[Run], split: str = "test", tasks=Non
     if level not in LEVELS:
         raise ValueError(f"level must be one of {LEVELS}, not {level!r}")
     runs_a, runs_b = _sorted_by_seed(runs_a), _sorted_by_seed(runs_b)
-    counted = _word_counts(runs_a, runs_b, split, tasks, mode, unit) if level == "word" else _char_counts(runs_a, runs_b, split, tasks, unit)
+    span_tasks = [t for t in tasks if not is_argument_task(t)] if tasks else None
+    counted = {}
+    if span_tasks is None or span_tasks:
+        counted = (_word_counts(runs_a, runs_b, split, span_tasks, mode, unit) if level == "word"
+                   else _char_counts(runs_a, runs_b, split, span_tasks, unit))
+    # argument tasks (arguments (gold input) / (end to end)): argument classification, documents resampled
+    for task in [t for t in (tasks or sorted(set(runs_a[0].metrics.get(split, {})) & set(runs_b[0].metrics.get(split, {}))))
+                 if is_argument_task(t)]:
+        counted[task] = ([argument_counts(read_events(r.path, split), task) for r in runs_a],
+                         [argument_counts(read_events(r.path, split), task) for r in runs_b])
     if not counted:
         raise ValueError(f"the runs share no task on split {split!r}")
     out = {}
