@@ -16,9 +16,9 @@ from arabic_ie.infer.tagger import load
 def main(cfg) -> None:
     tagger = load(cfg.package, backend=cfg.backend, threads=cfg.threads)
     counts = predict_files(tagger, cfg.input, cfg.output, cfg.input_format, cfg.output_format, cfg.batch_size,
-                           progress=cfg.progress)
+                           progress=cfg.progress, date=cfg.date)
     print(f"{counts['documents']} documents ({counts['words']} words, {counts['input_format']}) -> {cfg.output} "
-          f"({counts['output_format']}): {counts['entities']} entities, {counts['triggers']} triggers")
+          f"({counts['output_format']}): {counts['entities']} entities, {counts['triggers']} triggers, {counts['events']} events")
 
 
 if __name__ == "__main__":

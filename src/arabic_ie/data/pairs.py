@@ -4,7 +4,9 @@ A pair is scored in the window that owns the trigger's first word, when the trig
 entity both lie inside that window (a gold argument outside it cannot be predicted and is
 counted in the features report). Each pair is 8 integers: the subword positions [start, end) of
 the trigger and of the entity in the window, a bucket of their signed word distance, the trigger
-type id, the entity type id and their signed sentence distance (clamped to +-3, shifted to 0..6).
+type id, the entity type id, their signed sentence distance (clamped to +-3, shifted to 0..6),
+how many other triggers lie nearer to the entity and how many other entities of its type lie
+nearer to the trigger (both clamped to 0..3: the scheme links a filler to the nearest mention).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import numpy as np
 from arabic_ie.data.documents import Argument, Event
 
 NONE_ROLE = "none"
-PAIR_FIELDS = 8
+PAIR_FIELDS = 10
+RANK_BUCKETS = 4
 SENTENCE_GAP = 3  # sentence distances beyond +-3 share a bucket
 SENTENCE_BUCKETS = 2 * SENTENCE_GAP + 1
 SENTENCE_END = frozenset({".", "!", "?", "؟", "…", "۔"})
@@ -105,16 +108,20 @@ def window_pairs(window, words, entities, triggers, spec: ArgumentSpec, gold_rol
         placed.append(located)
     rows, keys, labels = [], [], []
     role_ids = {role: i for i, role in enumerate(spec.labels)}
+    trigger_starts = [t0 for _, (t0, _) in placed[0]]
     for trigger, (t0, t1) in placed[0]:
         if t0 not in owned or trigger.label not in spec.trigger_types:
             continue
         for entity, (e0, e1) in placed[1]:
             if entity.label not in spec.entity_types:
                 continue
+            nearer_triggers = sum(abs(other - e0) < abs(t0 - e0) for other in trigger_starts)
+            nearer_entities = sum(abs(o0 - t0) < abs(e0 - t0) for other, (o0, _) in placed[1] if other.label == entity.label)
             rows.append((window.word_starts[t0 - lo], window.word_starts[t1 - lo], window.word_starts[e0 - lo],
                          window.word_starts[e1 - lo], distance_bucket(e0 - t0), spec.trigger_types.index(trigger.label),
                          spec.entity_types.index(entity.label),
-                         SENTENCE_GAP + max(-SENTENCE_GAP, min(SENTENCE_GAP, sentences[e0] - sentences[t0])) if sentences else SENTENCE_GAP))
+                         SENTENCE_GAP + max(-SENTENCE_GAP, min(SENTENCE_GAP, sentences[e0] - sentences[t0])) if sentences else SENTENCE_GAP,
+                         min(nearer_triggers, RANK_BUCKETS - 1), min(nearer_entities, RANK_BUCKETS - 1)))
             keys.append((trigger, entity))
             if gold_roles is not None:
                 labels.append(role_ids.get(gold_roles.get((trigger, entity), NONE_ROLE), 0))

@@ -101,9 +101,14 @@ def brat_events(document: Document, result: dict) -> tuple[list[Event], int]:
 
 
 def predict_files(tagger, input: str | Path, output: str | Path, input_format: str = "auto",
-                  output_format_name: str = "auto", batch_size: int = 32, chunk: int = 64, progress: bool = True) -> dict:
-    """Tag every document of `input` and write `output`; returns counts."""
+                  output_format_name: str = "auto", batch_size: int = 32, chunk: int = 64, progress: bool = True,
+                  date: str | None = None) -> dict:
+    """Tag every document of `input` and write `output`; returns counts. `date` (YYYY-MM-DD)
+    overrides every document's article date (JSONL "date", BRAT article_dates.tsv)."""
     documents, read_as = read_inputs(input, input_format)
+    if date is not None:
+        for document in documents:
+            document.metadata["date"] = str(date)
     output = Path(output)
     write_as = output_format(output, output_format_name)
     bar = None

@@ -31,6 +31,7 @@ the same whatever the batch size and the order of documents.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,10 +164,12 @@ class Tagger:
         dates = list(dates) if dates is not None else [None] * len(texts)
         if len(dates) != len(texts):
             raise ValueError(f"{len(dates)} dates for {len(texts)} texts")
-        for number, text in enumerate(texts):
+        for number, (text, date) in enumerate(zip(texts, dates)):
             if not isinstance(text, str):
                 raise TypeError(f"text {number} is a {type(text).__name__}, not a str")
-        documents = [Document(str(number), text, metadata={"date": date} if date else {})
+            if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(date)):
+                raise ValueError(f"date {date!r} of text {number} is not YYYY-MM-DD")
+        documents = [Document(str(number), text, metadata={"date": str(date)} if date else {})
                      for number, (text, date) in enumerate(zip(texts, dates))]
         return [prediction.to_dict() for prediction in self.predict_documents(documents, batch_size)]
 

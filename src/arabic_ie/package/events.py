@@ -54,8 +54,8 @@ def example_inputs(spec: ArgumentSpec, length: int = 16):
     input_ids = torch.full((2, length), 5, dtype=torch.long)
     attention_mask = torch.ones_like(input_ids)
     attention_mask[1, length // 2 :] = 0
-    pairs = torch.tensor([[[1, 2, 3, 5, 9, 0, 0, 3], [4, 5, 1, 3, 7, len(spec.trigger_types) - 1, len(spec.entity_types) - 1, 2],
-                           [2, 3, 6, 7, 11, 0, 1 % len(spec.entity_types), 4]]] * 2, dtype=torch.long)
+    pairs = torch.tensor([[[1, 2, 3, 5, 9, 0, 0, 3, 0, 1], [4, 5, 1, 3, 7, len(spec.trigger_types) - 1, len(spec.entity_types) - 1, 2, 3, 0],
+                           [2, 3, 6, 7, 11, 0, 1 % len(spec.entity_types), 4, 1, 2]]] * 2, dtype=torch.long)
     return input_ids, attention_mask, pairs
 
 
