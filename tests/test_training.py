@@ -131,7 +131,7 @@ def test_training_writes_predictions_that_rescore_to_the_metrics(trained_run):
     events = [json.loads(line) for line in (run_dir / "predictions" / "test.events.jsonl").read_text().splitlines()]
     as_events = lambda items: [Event(Span(**e["trigger"]), tuple(Argument(a["role"], Span(a["start"], a["end"], a["label"])) for a in e["arguments"]))  # noqa: E731
                                for e in items]
-    for setting, name in (("gold", "arguments (gold input)"), ("e2e", "arguments (end to end)")):
+    for setting, name in (("gold_input", "arguments (gold input)"), ("e2e", "arguments (end to end)")):
         rescored = argument_scores([as_events(r["gold"]) for r in events], [as_events(r[setting]) for r in events], ROLES)
         assert rescored == metrics["test"][name]
     assert [d.events for d in predicted] == [as_events(r["e2e"]) for r in events]

@@ -11,7 +11,7 @@ from arabic_ie.analysis import bootstrap
 from arabic_ie.data.documents import ROLES
 from arabic_ie.evaluate.arguments import ARG_MODES, ARG_TASKS
 
-SETTINGS = {ARG_TASKS["gold"]: "gold", ARG_TASKS["e2e"]: "e2e"}
+SETTINGS = {ARG_TASKS["gold"]: "gold_input", ARG_TASKS["e2e"]: "e2e"}  # their keys in SPLIT.events.jsonl
 
 
 def is_argument_task(task: str) -> bool:

@@ -16,6 +16,8 @@ from arabic_ie.evaluate.arguments import ARG_TASKS, argument_scores
 from arabic_ie.model.batching import TorchRunner, predict_pairs
 
 EVENTS = "events"
+# the keys of SPLIT.events.jsonl records: gold events are "gold"
+RECORD_KEYS = {"gold": "gold_input", "e2e": "e2e"}
 
 
 def argument_spec(corpus) -> ArgumentSpec:
@@ -70,14 +72,15 @@ def date_metrics(documents) -> dict:
 
 
 def write_event_predictions(documents, predicted: dict, folder: Path, split: str, predicted_spans: dict | None = None) -> None:
-    """SPLIT.events.jsonl: per document the gold events, the head's events on gold input and end
-    to end, and the predicted DATE values (for the bootstrap and for inspection)."""
+    """SPLIT.events.jsonl: per document the gold events ("gold"), the head's events on gold input
+    ("gold_input") and end to end ("e2e"), and the DATE values of the predicted DATE spans
+    ("dates"), for the bootstrap and for inspection."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / f"{split}.events.jsonl", "w", encoding="utf-8") as out:
         for i, document in enumerate(documents):
             record = {"id": document.id, "gold": [event_to_dict(e) for e in document.events]}
             for setting, events in predicted.items():
-                record[setting] = [event_to_dict(e) for e in events[i]]
+                record[RECORD_KEYS[setting]] = [event_to_dict(e) for e in events[i]]
             if predicted_spans is not None and "ner" in predicted_spans:
                 values = document_dates(document, spans=predicted_spans["ner"][i])
                 record["dates"] = [{"start": s.start, "end": s.end, "value": v} for s, v in sorted(values.items())]

@@ -156,7 +156,8 @@ def train(cfg, run_dir: str | Path) -> dict:
         scores = score(featurizer, dev, decode_predictions(featurizer, dev, prediction))
         metrics = {f"{task}_f1": s["default"]["micro"]["f1"] for task, s in scores.items()}
         if arguments is not None:  # roles of the gold candidate pairs (the last predictions, the labels before window_id)
-            metrics["events_f1"] = dev_pair_f1(prediction.predictions[-1], prediction.label_ids[-2])
+            outputs = prediction.predictions if isinstance(prediction.predictions, (tuple, list)) else (prediction.predictions,)
+            metrics["events_f1"] = dev_pair_f1(outputs[-1], prediction.label_ids[-2])
         metrics["f1"] = float(np.mean(list(metrics.values())))
         return metrics
 
