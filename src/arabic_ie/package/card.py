@@ -38,7 +38,8 @@ def model_card(manifest: dict, run_dir: Path | None = None, intended_use: str | 
               "| split | task | mode | precision | recall | F1 |", "|---|---|---|---:|---:|---:|"]
     for split, per_task in scores.items():
         for task, modes in per_task.items():
-            for mode in ("strict", "default"):
+            # span tasks (strict, default), argument tasks (classification, identification: docs/events.md)
+            for mode in ("strict", "default", "classification", "identification"):
                 if mode in modes:
                     m = modes[mode]["micro"]
                     lines.append(f"| {split} | {task} | {mode} | {m['precision']:.4f} | {m['recall']:.4f} | {m['f1']:.4f} |")
