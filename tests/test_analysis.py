@@ -532,7 +532,9 @@ def test_error_analysis_notebook_runs_against_a_run(tmp_path):
             os.environ["RUN_DIR"] = previous
     found = namespace["found"]
     assert errors.summary(found)["wrong_type"] == sum(1 for d in gold if d.entities)
-    assert errors.summary(found)["missed"] == 0 and errors.summary(found)["correct"] > 100
+    # every other gold entity is predicted exactly (one altered per document; the triggers are gold)
+    assert errors.summary(found)["missed"] == 0
+    assert errors.summary(found)["correct"] == sum(len(d.entities) - 1 for d in gold if d.entities) == 133
 
 
 @pytest.mark.slow
