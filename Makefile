@@ -26,11 +26,16 @@ setup: $(BIN)/.installed
 train: setup
 	HF_HUB_OFFLINE=1 $(BIN)/python scripts/train.py $(ARGS)
 
-test: setup
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q $(PYTEST_ARGS)
+# pytest's exit code 5 (no test collected) fails the target like any other, with its cause said.
+NO_TESTS = || { rc=$$?; [ $$rc -ne 5 ] || echo "pytest collected no test (exit 5): check the selection and markers" >&2; exit $$rc; }
 
+test: setup
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q $(PYTEST_ARGS) $(NO_TESTS)
+
+# the slow tests (real data, trained runs through packages and wheels, 2-process training, a real
+# sweep); .ci/run runs them after `make test`
 test-slow: setup
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m slow $(PYTEST_ARGS)
+	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m slow $(PYTEST_ARGS) $(NO_TESTS)
 
 clean:
 	rm -rf $(VENV) outputs
