@@ -169,29 +169,15 @@ def plan(command: str) -> list[tuple[str, str | None, list[str]]]:
 
 
 @functools.cache
-def _skeleton(config_name: str, version_base: str | None, groups: tuple[str, ...]):
-    """The config composed with the config-group choices only (cached: Hydra takes ~0.1 s a composition)."""
+def compose(config_name: str, version_base: str | None, overrides: tuple[str, ...]) -> None:
+    """Compose as the script would, with Hydra's public compose API; raises if an override names a
+    missing key or config option (struct mode). Cached: the same command may appear in several docs."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
 
     _setup()
     with initialize_config_dir(config_dir=str(REPO / "configs"), version_base=version_base):
-        return hydra_compose(config_name, overrides=list(groups), return_hydra_config=True)
-
-
-def compose(config_name: str, version_base: str | None, overrides: list[str]) -> None:
-    """Compose as the script would; raises if an override names a missing key or config option.
-    The group choices are composed by Hydra's compose API, then the value overrides are applied to
-    a copy the way Hydra applies them after composing (struct mode: a missing key is an error)."""
-    import copy
-
-    from hydra._internal.config_loader_impl import ConfigLoaderImpl
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    groups = tuple(o for o in overrides if _is_group(o.split("=", 1)[0]))
-    values = [o for o in overrides if o not in groups]
-    cfg = copy.deepcopy(_skeleton(config_name, version_base, groups))
-    ConfigLoaderImpl._apply_overrides_to_config(OverridesParser.create().parse_overrides(values), cfg)
+        hydra_compose(config_name, overrides=list(overrides), return_hydra_config=True)
 
 
 def check_commands(commands: list[str]) -> dict[str, str]:
@@ -200,7 +186,7 @@ def check_commands(commands: list[str]) -> dict[str, str]:
     for command in commands:
         try:
             for name, version, overrides in plan(command):
-                compose(name, version, overrides)
+                compose(name, version, tuple(overrides))
         except Exception as e:  # noqa: BLE001
             errors[command] = f"{type(e).__name__}: {e}"
     return errors
