@@ -87,9 +87,9 @@ def parse_texts(body: bytes, limits: Limits) -> tuple[list[str], bool]:
     if not body.strip():
         raise ApiError(400, 'empty body; send {"text": "..."} or {"texts": ["...", ...]}')
     try:
-        data = json.loads(body)
-    except UnicodeDecodeError:
-        raise ApiError(400, "the body is not UTF-8") from None
+        data = json.loads(body.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise ApiError(400, f"the body is not UTF-8 (byte {err.start})") from None
     except json.JSONDecodeError as err:
         raise ApiError(400, f"invalid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
     if not isinstance(data, dict):
