@@ -7,7 +7,6 @@ Texts are read byte-exactly as UTF-8 (no newline translation), so offsets index 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 

@@ -79,6 +79,14 @@ class JsonlSink:
             os.fsync(self.handle.fileno())
         self.done.update(r.id for r, _ in pairs)
 
+    def write_lines(self, lines: list[str], ids: list[str]) -> None:
+        """Write already serialised output lines (from Ray workers), then flush and fsync."""
+        self.handle.write("".join(line + "\n" for line in lines).encode("utf-8"))
+        self.handle.flush()
+        if self.fsync:
+            os.fsync(self.handle.fileno())
+        self.done.update(ids)
+
     def close(self) -> None:
         self.handle.close()
 
@@ -147,12 +155,15 @@ class RejectsFile:
         self.first: list[str] = []
 
     def write(self, reject) -> None:
-        self.handle.write(json.dumps(reject.to_dict(), ensure_ascii=False) + "\n")
+        self.write_dict(reject.to_dict())
+
+    def write_dict(self, reject: dict) -> None:
+        self.handle.write(json.dumps(reject, ensure_ascii=False) + "\n")
         self.handle.flush()
         self.count += 1
         if len(self.first) < 3:
-            where = f"{reject.source}:{reject.line}" if reject.line is not None else reject.source
-            self.first.append(f"{where}: {reject.reason}")
+            where = f"{reject['source']}:{reject['line']}" if reject["line"] is not None else reject["source"]
+            self.first.append(f"{where}: {reject['reason']}")
 
     def close(self) -> None:
         self.handle.close()

@@ -69,39 +69,45 @@ def read_txt(path: Path, doc_id: str) -> Iterator[Record | Reject]:
         yield Record(doc_id, text, source=str(path))
 
 
-def read_jsonl_stream(path: Path, text_field: str = "text", id_field: str = "id",
-                      extra_fields=("date",)) -> Iterator[Record | Reject]:
+def parse_line(raw: bytes, source: str, number: int, stem: str, text_field: str = "text", id_field: str = "id",
+               extra_fields=("date",)) -> Record | Reject | None:
+    """One JSONL line (bytes, line ending included or not) as a Record, a Reject, or None when blank."""
+    if not raw.strip():
+        return None
+    line, reject = _decode(raw, source, number)
+    if reject is not None:
+        return reject
+    try:
+        obj = json.loads(line.rstrip("\r\n"))
+    except json.JSONDecodeError as err:
+        return Reject(source, number, f"invalid JSON: {err.msg} (column {err.colno})")
+    if not isinstance(obj, dict):
+        return Reject(source, number, f"a line must be a JSON object, not {type(obj).__name__}")
+    doc_id = obj.get(id_field)
+    doc_id = f"{stem}-{number}" if doc_id is None else str(doc_id)
+    text = obj.get(text_field)
+    if not isinstance(text, str):
+        reason = f"no {text_field!r} field" if text is None else f"{text_field!r} is a {type(text).__name__}, not a string"
+        return Reject(source, number, reason, doc_id)
+    return Record(doc_id, text, {key: obj[key] for key in extra_fields if key in obj}, source, number)
+
+
+def file_stem(path: Path) -> str:
+    """The name a JSONL file gives its records without an id: FILESTEM-LINE (data.jsonl.gz -> data)."""
+    return Path(path).name.split(".")[0]
+
+
+def read_jsonl_stream(path: Path, text_field: str = "text", id_field: str = "id") -> Iterator[Record | Reject]:
     """Each line of a JSONL or JSONL.gz file: an object with a string `text` and optional `id`/`date`.
     Blank lines are skipped (they hold no record); a line without an id gets FILESTEM-LINE."""
-    source = str(path)
-    stem = path.name.split(".")[0]
+    source, stem = str(path), file_stem(path)
     opener = gzip.open if path.name.lower().endswith(".gz") else open
     try:
         with opener(path, "rb") as handle:
             for number, raw in enumerate(handle, 1):
-                if not raw.strip():
-                    continue
-                line, reject = _decode(raw, source, number)
-                if reject is not None:
-                    yield reject
-                    continue
-                try:
-                    obj = json.loads(line.rstrip("\r\n"))
-                except json.JSONDecodeError as err:
-                    yield Reject(source, number, f"invalid JSON: {err.msg} (column {err.colno})")
-                    continue
-                if not isinstance(obj, dict):
-                    yield Reject(source, number, f"a line must be a JSON object, not {type(obj).__name__}")
-                    continue
-                doc_id = obj.get(id_field)
-                doc_id = f"{stem}-{number}" if doc_id is None else str(doc_id)
-                text = obj.get(text_field)
-                if not isinstance(text, str):
-                    reason = f"no {text_field!r} field" if text is None else f"{text_field!r} is a {type(text).__name__}, not a string"
-                    yield Reject(source, number, reason, doc_id)
-                    continue
-                extra = {key: obj[key] for key in extra_fields if key in obj}
-                yield Record(doc_id, text, extra, source, number)
+                item = parse_line(raw, source, number, stem, text_field, id_field)
+                if item is not None:
+                    yield item
     except (OSError, EOFError) as err:  # a truncated .gz, an unreadable file: what was read is kept
         yield Reject(source, None, f"cannot read further: {err}")
 
