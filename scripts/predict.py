@@ -18,7 +18,10 @@ def main(cfg) -> None:
     counts = predict_files(tagger, cfg.input, cfg.output, cfg.input_format, cfg.output_format, cfg.batch_size,
                            progress=cfg.progress)
     print(f"{counts['documents']} documents ({counts['words']} words, {counts['input_format']}) -> {cfg.output} "
-          f"({counts['output_format']}): {counts['entities']} entities, {counts['triggers']} triggers")
+          f"({counts['output_format']}): {counts['entities']} entities, {counts['triggers']} triggers; "
+          f"{counts['skipped']} skipped (already there), {counts['rejected']} rejected (-> {counts['rejects_file']})")
+    for reject in counts["first_rejects"]:
+        print(f"  rejected: {reject}")
 
 
 if __name__ == "__main__":

@@ -116,3 +116,19 @@ def require_shared(path: Path) -> Path:
 @pytest.fixture(scope="session")
 def anercorp_train() -> Path:
     return require_shared(ANERCORP_TRAIN)
+
+
+@pytest.fixture(scope="session")
+def serve_package(tmp_path_factory) -> Path:
+    """A joint package (random 1-layer BERT, no ONNX) exported the way test_inference's `joint` is,
+    shared by the tests/test_serve_*.py files."""
+    import os
+
+    os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from arabic_ie.package import export_package
+    from test_inference import make_run
+
+    root = tmp_path_factory.mktemp("serve")
+    run = make_run(root / "run", max_length=64, stride=16)
+    return export_package(run, root / "pkg", name="test_serve", onnx=False)

@@ -7,12 +7,11 @@ Texts are read byte-exactly as UTF-8 (no newline translation), so offsets index 
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from arabic_ie.data.documents import Document, Span
-from arabic_ie.data.formats import read_brat, read_jsonl, write_brat
+from arabic_ie.data.formats import read_brat, read_jsonl
 from arabic_ie.data.formats.base import FormatError, read_text
 
 INPUT_FORMATS = ("auto", "txt", "jsonl", "brat")
@@ -82,47 +81,18 @@ def as_document(document: Document, result: dict) -> Document:
 
 
 def predict_files(tagger, input: str | Path, output: str | Path, input_format: str = "auto",
-                  output_format_name: str = "auto", batch_size: int = 32, chunk: int = 64, progress: bool = True) -> dict:
-    """Tag every document of `input` and write `output`; returns counts."""
-    documents, read_as = read_inputs(input, input_format)
-    output = Path(output)
-    write_as = output_format(output, output_format_name)
-    bar = None
-    if progress:
-        try:
-            from tqdm.auto import tqdm
+                  output_format_name: str = "auto", batch_size: int = 32, chunk: int = 64, progress: bool = True,
+                  rejects: str | Path | None = None) -> dict:
+    """Tag every document of `input` and write `output`; returns counts. Runs `arabic-ie tag`'s engine
+    (`arabic_ie.serve.runner.run_tag`) with the texts kept in the JSONL: a bad file or line goes to the
+    rejects file (OUT.rejects.jsonl) with its line and reason and the others are still tagged; a rerun
+    skips the ids already in `output`."""
+    from arabic_ie.serve.runner import run_tag
 
-            bar = tqdm(total=sum(len(d.text.split()) for d in documents), unit="word", desc="tagging")
-        except ImportError:  # tqdm comes with the train extra; tagging works without it
-            bar = None
-    counts = {"documents": 0, "words": 0, "entities": 0, "triggers": 0, "input_format": read_as, "output_format": write_as}
-    types = {"ner": tagger.schemes["ner"].types if "ner" in tagger.schemes else (),
-             "triggers": tagger.schemes["triggers"].types if "triggers" in tagger.schemes else ()}
-    if write_as == "jsonl":
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(output, "w", encoding="utf-8")
-    else:
-        output.mkdir(parents=True, exist_ok=True)
-        handle = None
-    try:
-        for begin in range(0, len(documents), chunk):
-            batch = documents[begin : begin + chunk]
-            results = tagger.tag_batch([d.text for d in batch], batch_size=batch_size)
-            if handle is not None:
-                for document, result in zip(batch, results):
-                    handle.write(json.dumps(record(document, result), ensure_ascii=False) + "\n")
-            else:
-                write_brat([as_document(d, r) for d, r in zip(batch, results)], output, types["ner"], types["triggers"])
-            words = sum(len(d.text.split()) for d in batch)
-            counts["documents"] += len(batch)
-            counts["words"] += words
-            counts["entities"] += sum(len(r["entities"]) for r in results)
-            counts["triggers"] += sum(len(r["triggers"]) for r in results)
-            if bar is not None:
-                bar.update(words)
-    finally:
-        if handle is not None:
-            handle.close()
-        if bar is not None:
-            bar.close()
+    read_as = globals()["input_format"](Path(input), input_format)
+    counts = run_tag(None, [input], output, tagger=tagger, batch_size=batch_size, chunk_docs=chunk,
+                     output_format_name=output_format_name, keep_text=True, rejects=rejects, progress=progress)
+    counts["input_format"] = read_as
+    counts["entities"] = counts["spans"].get("entities", 0)
+    counts["triggers"] = counts["spans"].get("triggers", 0)
     return counts
