@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from arabic_ie.data.documents import Document, Span
+from arabic_ie.data.documents import Document
 from arabic_ie.data.formats.brat import write_annotation_conf
 
 OUTPUT_FORMATS = ("auto", "jsonl", "brat")
