@@ -8,7 +8,7 @@ JSONL or BRAT; see configs/predict.yaml.
 import _bootstrap  # noqa: F401
 import hydra
 
-from arabic_ie.infer.files import predict_files
+from arabic_ie.serve.predict import predict_files
 from arabic_ie.infer.tagger import load
 
 

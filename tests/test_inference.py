@@ -407,7 +407,7 @@ def test_the_default_backend_is_the_fp32_graph_where_onnxruntime_is_installed(jo
 
 
 def test_predict_writes_jsonl_and_brat_that_our_readers_read_back(joint, tagger, tmp_path, sample_splits):
-    from arabic_ie.infer.files import predict_files
+    from arabic_ie.serve.predict import predict_files
 
     documents = sample_splits["test"][0][:3]
     folder = tmp_path / "txt"

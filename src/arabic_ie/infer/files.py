@@ -1,6 +1,7 @@
-"""Tag files with a package: read a folder of .txt files, a JSONL file or a BRAT folder, write
-JSONL (one `{"id", "text", "entities", "triggers"}` object a line, spans with text and score) or
-BRAT standoff (NAME.txt + NAME.ann + annotation.conf, so predictions open in BRAT for correction).
+"""Tagged files: which input and output formats a path means, reading inputs into Documents, and a
+Tagger result as a JSONL record (`{"id", "text", "entities", "triggers"}`, spans with text and
+score) or as a Document for the BRAT writer (NAME.txt + NAME.ann + annotation.conf, so predictions
+open in BRAT for correction). Tagging whole files is `arabic-ie tag` (arabic_ie.serve).
 
 Texts are read byte-exactly as UTF-8 (no newline translation), so offsets index the files.
 """
@@ -78,21 +79,3 @@ def as_document(document: Document, result: dict) -> Document:
         return [Span(a, b, s["label"]) for s in result.get(key, []) for a, b in line_pieces(document.text, s["start"], s["end"])]
 
     return Document(document.id, document.text, spans("entities"), spans("triggers"))
-
-
-def predict_files(tagger, input: str | Path, output: str | Path, input_format: str = "auto",
-                  output_format_name: str = "auto", batch_size: int = 32, chunk: int = 64, progress: bool = True,
-                  rejects: str | Path | None = None) -> dict:
-    """Tag every document of `input` and write `output`; returns counts. Runs `arabic-ie tag`'s engine
-    (`arabic_ie.serve.runner.run_tag`) with the texts kept in the JSONL: a bad file or line goes to the
-    rejects file (OUT.rejects.jsonl) with its line and reason and the others are still tagged; a rerun
-    skips the ids already in `output`."""
-    from arabic_ie.serve.runner import run_tag
-
-    read_as = globals()["input_format"](Path(input), input_format)
-    counts = run_tag(None, [input], output, tagger=tagger, batch_size=batch_size, chunk_docs=chunk,
-                     output_format_name=output_format_name, keep_text=True, rejects=rejects, progress=progress)
-    counts["input_format"] = read_as
-    counts["entities"] = counts["spans"].get("entities", 0)
-    counts["triggers"] = counts["spans"].get("triggers", 0)
-    return counts
