@@ -8,7 +8,7 @@ JSONL or BRAT; see configs/predict.yaml.
 import _bootstrap  # noqa: F401
 import hydra
 
-from arabic_ie.infer.files import predict_files
+from arabic_ie.serve.predict import predict_files
 from arabic_ie.infer.tagger import load
 
 
@@ -16,9 +16,12 @@ from arabic_ie.infer.tagger import load
 def main(cfg) -> None:
     tagger = load(cfg.package, backend=cfg.backend, threads=cfg.threads)
     counts = predict_files(tagger, cfg.input, cfg.output, cfg.input_format, cfg.output_format, cfg.batch_size,
-                           progress=cfg.progress, date=cfg.date)
+                           progress=cfg.progress)
     print(f"{counts['documents']} documents ({counts['words']} words, {counts['input_format']}) -> {cfg.output} "
-          f"({counts['output_format']}): {counts['entities']} entities, {counts['triggers']} triggers, {counts['events']} events")
+          f"({counts['output_format']}): {counts['entities']} entities, {counts['triggers']} triggers; "
+          f"{counts['skipped']} skipped (already there), {counts['rejected']} rejected (-> {counts['rejects_file']})")
+    for reject in counts["first_rejects"]:
+        print(f"  rejected: {reject}")
 
 
 if __name__ == "__main__":

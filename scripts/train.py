@@ -1,6 +1,6 @@
 """Fine-tune an encoder on the configured data and task(s); see configs/train.yaml.
 
-    python scripts/train.py                                   # sample articles, joint, tiny model
+    python scripts/train.py                                   # sample articles, joint, the shipped encoder
     python scripts/train.py data=anercorp task=ner seed=3 trainer.max_steps=20
 """
 

@@ -3,6 +3,7 @@ BRAT folder (NAME.txt / NAME.ann pairs plus an annotation.conf) into tmp_path.""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -91,8 +92,43 @@ def sample_splits():
     return {split: read_brat(SAMPLE_DIR / split) for split in ("train", "dev", "test")}
 
 
+SHARED_DIR = REPO_ROOT.parent / "shared"
+
+
+def on_ci() -> bool:
+    """CI=true (or 1, yes): what GitHub Actions, GitLab CI and .ci/run set."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def require_shared(path: Path) -> Path:
+    """`path` (read-only data in ../shared, next to the checkout) or, when it is missing, skip the
+    test; on CI fail it instead, so that a broken CI checkout does not pass by skipping."""
+    path = Path(path)
+    if not path.exists():
+        message = (f"{path} is missing: the read-only shared data is expected in {SHARED_DIR} (next to the "
+                   f"repository checkout)")
+        if on_ci():
+            pytest.fail(f"{message}; on CI (CI={os.environ['CI']}) this is an error, not a skip", pytrace=False)
+        pytest.skip(message)
+    return path
+
+
 @pytest.fixture(scope="session")
 def anercorp_train() -> Path:
-    if not ANERCORP_TRAIN.is_file():
-        pytest.skip(f"ANERcorp train file not present at {ANERCORP_TRAIN}")
-    return ANERCORP_TRAIN
+    return require_shared(ANERCORP_TRAIN)
+
+
+@pytest.fixture(scope="session")
+def serve_package(tmp_path_factory) -> Path:
+    """A joint package (random 1-layer BERT, no ONNX) exported the way test_inference's `joint` is,
+    shared by the tests/test_serve_*.py files."""
+    import os
+
+    os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from arabic_ie.package import export_package
+    from test_inference import make_run
+
+    root = tmp_path_factory.mktemp("serve")
+    run = make_run(root / "run", max_length=64, stride=16)
+    return export_package(run, root / "pkg", name="test_serve", onnx=False)

@@ -80,6 +80,12 @@ def _random_counts(n_docs=40, seed=1, skill=0.7):
     return gold, pred
 
 
+def _predict(gold, seed, skill):
+    """Another system's predictions on the same gold, with its own random errors (as in _random_counts)."""
+    rng = np.random.default_rng(seed)
+    return [[t if t == "O" or rng.random() < skill else ("B-LOC" if t == "B-PER" else "O") for t in g] for g in gold]
+
+
 def test_resample_weights_draw_each_sample_of_the_full_size():
     w = bootstrap.resample_weights(7, 5, np.random.default_rng(0))
     assert w.shape == (5, 7) and (w.sum(1) == 7).all() and (w >= 0).all()
@@ -122,10 +128,18 @@ def test_bootstrap_of_identical_documents_has_a_degenerate_interval():
 
 
 def test_bootstrap_chunks_do_not_change_the_samples():
-    counts = bootstrap.count_spans(*_random_counts(n_docs=15))
-    assert bootstrap.bootstrap_ci(counts, 300, 5, chunk=300) == bootstrap.bootstrap_ci(counts, 300, 5, chunk=300)
-    whole = bootstrap.paired_bootstrap(counts, counts, n_samples=300, chunk=300)
-    assert whole["p_value"] == 1.0
+    """Chunks only bound memory: 7 and 64 samples a chunk (neither divides 300, so the last chunk is
+    short) give the same samples as one chunk, for the interval and both paired tests."""
+    gold, pred = _random_counts(n_docs=15)
+    a, b = bootstrap.count_spans(gold, pred), bootstrap.count_spans(gold, _predict(gold, seed=8, skill=0.5))
+    whole = bootstrap.bootstrap_ci(a, 300, 5, chunk=300)
+    assert 0 < whole["micro"]["f1"]["std"] and whole["micro"]["f1"]["low"] < whole["micro"]["f1"]["high"]
+    tests = (bootstrap.paired_bootstrap, bootstrap.approximate_randomization)
+    paired = [test(a, b, n_samples=300, seed=5, chunk=300) for test in tests]
+    assert all(1 / 301 < p["p_value"] < 1.0 for p in paired)  # a sample-dependent p, not an extreme one
+    for chunk in (7, 64):
+        assert bootstrap.bootstrap_ci(a, 300, 5, chunk=chunk) == whole
+        assert [test(a, b, n_samples=300, seed=5, chunk=chunk) for test in tests] == paired
 
 
 # --------------------------------------------------------------------------- paired tests
@@ -154,11 +168,13 @@ def test_paired_tests_give_the_smallest_p_for_a_perfect_against_an_empty_system(
 def test_paired_tests_separate_a_clearly_better_system_but_not_two_similar_ones():
     gold, good = _random_counts(n_docs=60, seed=2, skill=0.95)
     _, bad = _random_counts(n_docs=60, seed=2, skill=0.5)
-    _, good2 = _random_counts(n_docs=60, seed=2, skill=0.95)
-    cg, cb = bootstrap.count_spans(gold, good), bootstrap.count_spans(gold, bad)
+    good2 = _predict(gold, seed=3, skill=0.95)  # as good, other errors
+    cg, cb, cg2 = bootstrap.count_spans(gold, good), bootstrap.count_spans(gold, bad), bootstrap.count_spans(gold, good2)
+    assert good2 != good and cg2.tp.sum() != cg.tp.sum()  # similar, not identical
     for test in (bootstrap.paired_bootstrap, bootstrap.approximate_randomization):
         assert test(cg, cb, n_samples=2000, seed=1)["p_value"] < 0.01
-        assert test(cg, bootstrap.count_spans(gold, good2), n_samples=2000, seed=1)["p_value"] == 1.0  # same seed: same outputs
+        similar = test(cg, cg2, n_samples=2000, seed=1)
+        assert 0 < abs(similar["difference"]) < 0.05 and similar["p_value"] > 0.2, similar
 
 
 def test_paired_tests_over_several_runs_use_the_mean_f1_and_check_the_documents():
@@ -516,7 +532,9 @@ def test_error_analysis_notebook_runs_against_a_run(tmp_path):
             os.environ["RUN_DIR"] = previous
     found = namespace["found"]
     assert errors.summary(found)["wrong_type"] == sum(1 for d in gold if d.entities)
-    assert errors.summary(found)["missed"] == 0 and errors.summary(found)["correct"] > 100
+    # every other gold entity is predicted exactly (one altered per document; the triggers are gold)
+    assert errors.summary(found)["missed"] == 0
+    assert errors.summary(found)["correct"] == sum(len(d.entities) - 1 for d in gold if d.entities) == 133
 
 
 @pytest.mark.slow

@@ -584,9 +584,15 @@ def test_collator_on_encoded_windows(tokenizer):
         assert batch["labels_ner"][row].tolist() == example["labels_ner"] + [IGNORE_INDEX] * (longest - n)
 
 
-@pytest.mark.parametrize("max_length, stride", [(16, 14), (16, 20), (16, -1), (2, 0), (1, 0)])
-def test_featurizer_rejects_bad_window_settings(tokenizer, max_length, stride):
-    with pytest.raises(ValueError):
+@pytest.mark.parametrize("max_length, stride, message", [
+    (16, 14, r"stride \(window overlap\) 14 must be in \[0, 14\)"),
+    (16, 20, r"stride \(window overlap\) 20 must be in \[0, 14\)"),
+    (16, -1, r"stride \(window overlap\) -1 must be in \[0, 14\)"),
+    (2, 0, "max_length 2 leaves no room besides the special tokens"),
+    (1, 0, "max_length 1 leaves no room besides the special tokens"),
+])
+def test_featurizer_rejects_bad_window_settings(tokenizer, max_length, stride, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
         featurizer(tokenizer, max_length=max_length, stride=stride)
 
 

@@ -49,6 +49,11 @@ def document(i: int) -> str:
     return " ".join(SENTENCES[(i + k) % len(SENTENCES)] for k in range(3))
 
 
+def body(i: int) -> str:
+    """c.jsonl.gz's other field: a text unlike `document(i)`, so that reading it shows which field was read."""
+    return f"{SENTENCES[i % len(SENTENCES)]} ({i})"
+
+
 def write_corpus(folder):
     """12 documents in .txt (blank-line paragraphs), 12 in .jsonl (+ one empty text), 12 in .jsonl.gz."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -58,7 +63,7 @@ def write_corpus(folder):
     (folder / "b.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     with gzip.open(folder / "c.jsonl.gz", "wt", encoding="utf-8") as handle:
         for i in range(24, 36):
-            handle.write(json.dumps({"id": i, "body": document(i), "text": document(i)}, ensure_ascii=False) + "\n")
+            handle.write(json.dumps({"id": i, "body": body(i), "text": document(i)}, ensure_ascii=False) + "\n")
     return folder
 
 
@@ -117,7 +122,12 @@ def test_reader_streams_txt_jsonl_and_gzip_and_counts_empty_texts(corpus):
     assert (report.files, report.documents, report.skipped_empty) == (3, 36, 1)
     assert report.skipped_examples == [f"{corpus / 'b.jsonl'}:4"]
     assert list(iter_documents([corpus / "a.txt"], txt_unit="file")) == ["\n\n".join(document(i) for i in range(12))]
-    assert len(list(iter_documents([corpus / "c.jsonl.gz"], text_field="body"))) == 12
+    assert list(iter_documents([corpus / "c.jsonl.gz"], text_field="body")) == [body(i) for i in range(24, 36)]
+    assert list(iter_documents([corpus / "c.jsonl.gz"])) == [document(i) for i in range(24, 36)]
+    # the corpus config's text_field reaches the reader (corpus.text_field -> CorpusSpec)
+    spec = packing.CorpusSpec(path=str(corpus / "c.jsonl.gz"), text_field="body", heldout_every=6)
+    assert [text for _, text in spec.documents()] == [body(i) for i in range(24, 36)]
+    assert [held for held, _ in spec.documents()] == [i % 6 == 5 for i in range(12)]
 
 
 def test_reader_errors_name_the_file_and_line(tmp_path):

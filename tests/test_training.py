@@ -19,7 +19,7 @@ os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from arabic_ie.train.config import register_configs  # noqa: E402
-from arabic_ie.data.documents import ROLES, Argument, Event, Span  # noqa: E402
+from arabic_ie.data.documents import ROLES, Argument, Document, Event, Span  # noqa: E402
 from arabic_ie.evaluate.arguments import argument_scores  # noqa: E402
 from arabic_ie.data.formats import read_brat, read_jsonl, write_jsonl  # noqa: E402
 from arabic_ie.data.labels import tags_to_spans  # noqa: E402
@@ -222,3 +222,45 @@ def test_task_events_alone_scores_the_argument_head_on_gold_input(tmp_path):
     scores = metrics["test"]["arguments (gold input)"]
     assert scores["classification"]["micro"]["gold"] == 135 and set(scores) == {"classification", "identification"}
     assert json.loads((tmp_path / "model" / "tagger.json").read_text())["tasks"] == []
+
+
+# A memorisable handful (written here): every entity word occurs once, so that dev = train is
+# learnt by heart by a model that updates its weights, and a model that does not scores nothing.
+MEMORISE = [
+    ("زار محمد بغداد أمس", [("محمد", "PER"), ("بغداد", "LOC")]),
+    ("التقى علي نظيره في دمشق", [("علي", "PER"), ("دمشق", "LOC")]),
+    ("وصل أحمد إلى القاهرة مساء", [("أحمد", "PER"), ("القاهرة", "LOC")]),
+    ("غادر خالد بيروت صباحا", [("خالد", "PER"), ("بيروت", "LOC")]),
+    ("سافرت فاطمة إلى عمان", [("فاطمة", "PER"), ("عمان", "LOC")]),
+    ("استقبل سعيد ضيوفه في الرياض", [("سعيد", "PER"), ("الرياض", "LOC")]),
+]
+LEARN = SMALL_TINY + [
+    "task=ner", "data=jsonl", "seed=7", "model.vocabulary.size=300", "model.vocabulary.min_frequency=1",
+    "model.architecture.hidden_dropout_prob=0.0", "model.architecture.attention_probs_dropout_prob=0.0",
+    "model.head_dropout=0.0", "trainer.learning_rate=5e-3", "trainer.warmup_steps=0", "trainer.weight_decay=0.0",
+    "trainer.max_steps=40", "trainer.logging_steps=1", "trainer.eval_strategy=no", "trainer.save_strategy=no",
+    "trainer.load_best_model_at_end=false", "trainer.disable_tqdm=true", "trainer.report_to=[]",
+    "trainer.train_sampling_strategy=sequential",
+]
+
+
+def memorisable_jsonl(path):
+    documents = [Document(f"m{i}", text, sorted(Span(text.index(w), text.index(w) + len(w), t) for w, t in spans), [])
+                 for i, (text, spans) in enumerate(MEMORISE)]
+    write_jsonl(documents, path)
+    return path
+
+
+def test_fine_tuning_learns_a_memorisable_set(tmp_path):
+    """The loss falls and dev F1 (dev = train) rises far above what the untrained model scores: a
+    Trainer that never updated the weights would keep the first loss and score ~0."""
+    data = memorisable_jsonl(tmp_path / "memorise.jsonl")
+    overrides = [*LEARN, f"data.train={data}", f"data.dev={data}", "data.test=null"]
+    metrics = train(config(*overrides), tmp_path / "run")
+    history = json.loads((tmp_path / "run" / "checkpoints" / "trainer_state.json").read_text())["log_history"]
+    losses = [entry["loss"] for entry in history if "loss" in entry]
+    assert len(losses) == 40
+    assert losses[-1] < losses[0] / 10, losses
+    dev = metrics["dev"]["ner"]["default"]
+    assert dev["micro"]["f1"] == 1.0, dev  # 12 spans learnt by heart
+    assert dev["per_type"]["PER"]["support"] == 6 and dev["per_type"]["LOC"]["support"] == 6

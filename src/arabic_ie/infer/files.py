@@ -1,18 +1,18 @@
-"""Tag files with a package: read a folder of .txt files, a JSONL file or a BRAT folder, write
-JSONL (one `{"id", "text", "entities", "triggers"}` object a line, spans with text and score) or
-BRAT standoff (NAME.txt + NAME.ann + annotation.conf, so predictions open in BRAT for correction).
+"""Tagged files: which input and output formats a path means, reading inputs into Documents, and a
+Tagger result as a JSONL record (`{"id", "text", "entities", "triggers"}`, spans with text and
+score) or as a Document for the BRAT writer (NAME.txt + NAME.ann + annotation.conf, so predictions
+open in BRAT for correction). Tagging whole files is `arabic-ie tag` (arabic_ie.serve).
 
 Texts are read byte-exactly as UTF-8 (no newline translation), so offsets index the files.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from arabic_ie.data.documents import Argument, Document, Event, Span
-from arabic_ie.data.formats import read_brat, read_jsonl, write_brat
+from arabic_ie.data.formats import read_brat, read_jsonl
 from arabic_ie.data.formats.base import FormatError, read_text
 
 INPUT_FORMATS = ("auto", "txt", "jsonl", "brat")
@@ -98,59 +98,3 @@ def brat_events(document: Document, result: dict) -> tuple[list[Event], int]:
         if usable:
             events.append(Event(trigger, usable))
     return events, lost
-
-
-def predict_files(tagger, input: str | Path, output: str | Path, input_format: str = "auto",
-                  output_format_name: str = "auto", batch_size: int = 32, chunk: int = 64, progress: bool = True,
-                  date: str | None = None) -> dict:
-    """Tag every document of `input` and write `output`; returns counts. `date` (YYYY-MM-DD)
-    overrides every document's article date (JSONL "date", BRAT article_dates.tsv)."""
-    documents, read_as = read_inputs(input, input_format)
-    if date is not None:
-        for document in documents:
-            document.metadata["date"] = str(date)
-    output = Path(output)
-    write_as = output_format(output, output_format_name)
-    bar = None
-    if progress:
-        try:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=sum(len(d.text.split()) for d in documents), unit="word", desc="tagging")
-        except ImportError:  # tqdm comes with the train extra; tagging works without it
-            bar = None
-    counts = {"documents": 0, "words": 0, "entities": 0, "triggers": 0, "events": 0,
-              "arguments not written (span cut at a line break)": 0, "input_format": read_as, "output_format": write_as}
-    types = {"ner": tagger.schemes["ner"].types if "ner" in tagger.schemes else (),
-             "triggers": tagger.schemes["triggers"].types if "triggers" in tagger.schemes else ()}
-    if write_as == "jsonl":
-        output.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(output, "w", encoding="utf-8")
-    else:
-        output.mkdir(parents=True, exist_ok=True)
-        handle = None
-    try:
-        for begin in range(0, len(documents), chunk):
-            batch = documents[begin : begin + chunk]
-            results = tagger.tag_batch([d.text for d in batch], batch_size=batch_size, dates=[d.metadata.get("date") for d in batch])
-            if handle is not None:
-                for document, result in zip(batch, results):
-                    handle.write(json.dumps(record(document, result), ensure_ascii=False) + "\n")
-            else:
-                written = [as_document(d, r) for d, r in zip(batch, results)]
-                counts["arguments not written (span cut at a line break)"] += sum(brat_events(w, r)[1] for w, r in zip(written, results))
-                write_brat(written, output, types["ner"], types["triggers"], getattr(tagger.featurizer.arguments, "allowed", None))
-            words = sum(len(d.text.split()) for d in batch)
-            counts["documents"] += len(batch)
-            counts["words"] += words
-            counts["entities"] += sum(len(r["entities"]) for r in results)
-            counts["triggers"] += sum(len(r["triggers"]) for r in results)
-            counts["events"] += sum(len(r.get("events", [])) for r in results)
-            if bar is not None:
-                bar.update(words)
-    finally:
-        if handle is not None:
-            handle.close()
-        if bar is not None:
-            bar.close()
-    return counts

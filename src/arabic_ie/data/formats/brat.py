@@ -153,20 +153,26 @@ def write_brat(documents, folder: str | Path, entity_types=None, event_types=Non
         if "/" in document.id or document.id in ("", ".", ".."):
             raise ValueError(f"document id {document.id!r} cannot be a BRAT file name")
         (folder / f"{document.id}.txt").write_bytes(document.text.encode("utf-8"))
-        lines, ids, notes = [], {}, []
-        for span in sorted(document.entities) + sorted(document.triggers):
-            ids[span] = f"T{len(ids) + 1}"
-            lines.append(f"{ids[span]}\t{span.label} {span.start} {span.end}\t{span.text_in(document.text)}")
-            if span in document.values:
-                notes.append(f"#{len(notes) + 1}\tAnnotatorNotes {ids[span]}\t{document.values[span]}")
-        arguments = {e.trigger: e.arguments for e in document.events}
-        events = []
-        for span in sorted(document.triggers):
-            parts, seen = [f"{span.label}:{ids[span]}"], {}
-            for argument in arguments.get(span, ()):
-                seen[argument.role] = seen.get(argument.role, 0) + 1
-                number = seen[argument.role]
-                parts.append(f"{argument.role}{number if number > 1 else ''}:{ids[argument.span]}")
-            events.append(f"E{len(events) + 1}\t{' '.join(parts)}")
-        lines += events + notes
+        lines = ann_lines(document)
         (folder / f"{document.id}.ann").write_text("\n".join(lines) + ("\n" if lines else ""), encoding="utf-8")
+
+
+def ann_lines(document) -> list[str]:
+    """The .ann lines of a document: T lines (entities, then triggers), an E line per trigger with
+    its arguments (a repeated role numbered: Agent, Agent2), AnnotatorNotes with DATE values."""
+    lines, ids, notes = [], {}, []
+    for span in sorted(document.entities) + sorted(document.triggers):
+        ids[span] = f"T{len(ids) + 1}"
+        lines.append(f"{ids[span]}\t{span.label} {span.start} {span.end}\t{span.text_in(document.text)}")
+        if span in document.values:
+            notes.append(f"#{len(notes) + 1}\tAnnotatorNotes {ids[span]}\t{document.values[span]}")
+    arguments = {e.trigger: e.arguments for e in document.events}
+    events = []
+    for span in sorted(document.triggers):
+        parts, seen = [f"{span.label}:{ids[span]}"], {}
+        for argument in arguments.get(span, ()):
+            seen[argument.role] = seen.get(argument.role, 0) + 1
+            number = seen[argument.role]
+            parts.append(f"{argument.role}{number if number > 1 else ''}:{ids[argument.span]}")
+        events.append(f"E{len(events) + 1}\t{' '.join(parts)}")
+    return lines + events + notes
