@@ -123,7 +123,7 @@ def test_a_folder_with_one_non_utf8_file_tags_the_others_and_names_the_bad_one(t
     records = _lines(out)
     assert [r["id"] for r in records] == ["a", "sub/d"]
     assert records[1]["text"] == TEXTS["d"]
-    assert {k: records[0][k] for k in ("entities", "triggers")} == tagger(TEXTS["a"])
+    assert {k: records[0][k] for k in ("entities", "triggers", "events")} == tagger(TEXTS["a"])
     rejects = _lines(tmp_path / "out.jsonl.rejects.jsonl")
     assert rejects == [{"source": str(folder / "latin1.txt"), "line": 1, "id": "latin1", "reason": "not valid UTF-8 (byte 3: b'\\xe9')"}]
     printed = capsys.readouterr().out

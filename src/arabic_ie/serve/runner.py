@@ -64,7 +64,7 @@ def run_tag(package, inputs, output, *, backend: str = "torch", threads: int | N
 
             tagger = load(package, backend=backend, threads=threads)
         entity_types, event_types = _types(tagger, "ner"), _types(tagger, "triggers")
-        roles = getattr(tagger.featurizer.arguments, "allowed", None)
+        roles = getattr(getattr(getattr(tagger, "featurizer", None), "arguments", None), "allowed", None)
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
