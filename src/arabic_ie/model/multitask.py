@@ -16,22 +16,31 @@ from torch import nn
 from transformers import AutoModel, BertConfig, BertModel
 
 from arabic_ie.data.labels import LabelScheme
+from arabic_ie.model.crf import CRF, ViterbiDecoder
 
 HEADS_FILE = "heads.safetensors"
 TAGGER_FILE = "tagger.json"
+CRF_FILE = "crf.safetensors"  # model.head=crf: transitions per task (model/crf.py)
+HEADS = ("linear", "crf")
 
 
 class MultiHeadTagger(nn.Module):
     """Encoder + a linear head per task; one forward pass serves every task (joint training)."""
 
-    def __init__(self, encoder, schemes: dict[str, LabelScheme], dropout: float, loss_weights: dict[str, float] | None = None):
+    def __init__(self, encoder, schemes: dict[str, LabelScheme], dropout: float, loss_weights: dict[str, float] | None = None,
+                 head: str = "linear"):
         super().__init__()
+        if head not in HEADS:
+            raise ValueError(f"unknown model.head {head!r}; expected one of {HEADS}")
+        self.head = head
         self.encoder = encoder
         self.schemes = dict(schemes)
         self.tasks = list(schemes)
         self.dropout = nn.Dropout(dropout)
         hidden = encoder.config.hidden_size
         self.heads = nn.ModuleDict({task: nn.Linear(hidden, len(scheme)) for task, scheme in schemes.items()})
+        # head=crf: a linear-chain CRF over each task's word logits (loss: its NLL; decoding: Viterbi)
+        self.crfs = nn.ModuleDict({task: CRF(scheme.labels) for task, scheme in schemes.items()} if head == "crf" else {})
         self.loss_weights = {task: float((loss_weights or {}).get(task, 1.0)) for task in self.tasks}
         self.config = encoder.config  # Trainer reads a few attributes from model.config
 
@@ -47,10 +56,17 @@ class MultiHeadTagger(nn.Module):
             outputs[f"logits_{task}"] = logits
             task_labels = labels.get(f"labels_{task}")
             if task_labels is not None:
-                task_loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(), task_labels.flatten(), ignore_index=-100)
+                if task in self.crfs:
+                    task_loss = self.crfs[task].nll(logits, task_labels)
+                else:
+                    task_loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(), task_labels.flatten(), ignore_index=-100)
                 weighted = self.loss_weights[task] * task_loss
                 loss = weighted if loss is None else loss + weighted
         return {"loss": loss, **outputs} if loss is not None else outputs
+
+    def decoders(self) -> dict:
+        """Featurizer decoders per task: Viterbi under the CRF's current scores (none: argmax)."""
+        return {task: ViterbiDecoder(crf.export()) for task, crf in self.crfs.items()}
 
     def save(self, folder: str | Path, extra: dict | None = None) -> None:
         """Encoder as a plain base model (config + safetensors), heads beside it, schemes in JSON."""
@@ -58,8 +74,10 @@ class MultiHeadTagger(nn.Module):
         folder.mkdir(parents=True, exist_ok=True)
         self.encoder.save_pretrained(folder)
         save_file({name: t.detach().contiguous() for name, t in self.heads.state_dict().items()}, str(folder / HEADS_FILE))
+        if self.crfs:
+            save_file({n: t.detach().contiguous() for n, t in self.crfs.state_dict().items()}, str(folder / CRF_FILE))
         meta = {"tasks": self.tasks, "schemes": {t: s.to_dict() for t, s in self.schemes.items()},
-                "loss_weights": self.loss_weights, **(extra or {})}
+                "loss_weights": self.loss_weights, "head": self.head, **(extra or {})}
         (folder / TAGGER_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
 
     @classmethod
@@ -68,8 +86,10 @@ class MultiHeadTagger(nn.Module):
         meta = json.loads((folder / TAGGER_FILE).read_text(encoding="utf-8"))
         encoder = AutoModel.from_pretrained(folder, dtype=torch.float32)
         schemes = {t: LabelScheme.from_dict(d) for t, d in meta["schemes"].items()}
-        model = cls(encoder, schemes, dropout, meta.get("loss_weights"))
+        model = cls(encoder, schemes, dropout, meta.get("loss_weights"), meta.get("head", "linear"))
         model.heads.load_state_dict(load_file(str(folder / HEADS_FILE)))
+        if model.crfs:
+            model.crfs.load_state_dict(load_file(str(folder / CRF_FILE)))
         return model, meta
 
 
