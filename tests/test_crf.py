@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from arabic_ie.data.labels import LabelScheme
-from arabic_ie.model.crf import CRF, ViterbiDecoder, compact, iob2_masks, viterbi
+from arabic_ie.model.crf import CRF, compact
+from arabic_ie.model.viterbi import ViterbiDecoder, constrain, iob2_masks, viterbi
 
 LABELS = LabelScheme("ner", ("LOC", "PER")).labels  # O, B-LOC, I-LOC, B-PER, I-PER
 
@@ -90,3 +91,13 @@ def test_the_nll_skips_ignored_positions_and_is_batched():
     assert both.item() == pytest.approx((one.item() + two.item()) / 2, rel=1e-5)
     both.backward()
     assert emissions.grad[0, 3].abs().sum() == 0 and emissions.grad[0, 1].abs().sum() > 0
+
+
+def test_the_numpy_constraints_match_the_torch_ones():
+    crf = CRF(LABELS)
+    with torch.no_grad():
+        for p in crf.parameters():
+            p.normal_()
+    raw = {k: v.detach().numpy() for k, v in crf.state_dict().items()}
+    for key, value in constrain(raw, LABELS).items():
+        assert np.allclose(value, crf.export()[key])

@@ -16,7 +16,8 @@ from torch import nn
 from transformers import AutoModel, BertConfig, BertModel
 
 from arabic_ie.data.labels import LabelScheme
-from arabic_ie.model.crf import CRF, ViterbiDecoder
+from arabic_ie.model.crf import CRF
+from arabic_ie.model.viterbi import ViterbiDecoder
 
 HEADS_FILE = "heads.safetensors"
 TAGGER_FILE = "tagger.json"
