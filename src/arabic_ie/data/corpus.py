@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from arabic_ie.data.context import join_sentences
 from arabic_ie.data.documents import TASKS, Document
 from arabic_ie.data.formats import ReadReport, read_annotation_conf, read_documents
 from arabic_ie.data.formats.brat import find_annotation_conf, read_event_roles
@@ -51,6 +52,8 @@ def load_corpus(data_cfg, splits=SPLITS) -> Corpus:
         loaded[split], reports[split] = load_split(data_cfg, path if data_cfg.format == "hf" else Path(path))
         if not loaded[split]:
             raise ValueError(f"{path}: the {split} split holds no documents")
+        if data_cfg.get("join_sentences"):  # document context: consecutive sentences as one document
+            loaded[split] = join_sentences(loaded[split], int(data_cfg.join_sentences))
     types = {task: (list(data_cfg.types[task]) if data_cfg.get("types") and data_cfg.types.get(task) else None) for task in TASKS}
     if data_cfg.format == "brat" and "train" in loaded:
         conf = find_annotation_conf(Path(data_cfg.train))

@@ -209,14 +209,28 @@ class Featurizer:
                 window.labels[task] = ids
         return window
 
-    def decode(self, corpus: EncodedCorpus, logits: dict[str, list]) -> dict[str, list[list[str]]]:
-        """Word tags per document per task from per-window logits (rows aligned with windows)."""
+    def decode(self, corpus: EncodedCorpus, logits: dict[str, list], decoders: dict | None = None) -> dict[str, list[list[str]]]:
+        """Word tags per document per task from per-window logits (rows aligned with windows).
+
+        Each word's label is the argmax of its logits, or, for a task in `decoders`, what the
+        decoder (a document's word logits (n, L) -> label ids, e.g. CRF Viterbi) makes of the
+        whole document's words."""
         tags = {}
         for task, scheme in self.schemes.items():
             labels = np.array([scheme.id2label[i] for i in range(len(scheme.id2label))] + [""], dtype=object)
             per_doc = [np.full(len(words), len(labels) - 1) for words in corpus.words]  # "" marks "no prediction yet"
-            for window, row in zip(corpus.windows, logits[task]):
-                per_doc[window.document][window.words] = np.asarray(row)[window.positions].argmax(-1)
+            decoder = (decoders or {}).get(task)
+            if decoder is None:
+                for window, row in zip(corpus.windows, logits[task]):
+                    per_doc[window.document][window.words] = np.asarray(row)[window.positions].argmax(-1)
+            else:
+                emissions = [np.zeros((len(words), len(scheme)), dtype=np.float32) for words in corpus.words]
+                for window, row in zip(corpus.windows, logits[task]):
+                    emissions[window.document][window.words] = np.asarray(row)[window.positions]
+                    per_doc[window.document][window.words] = 0
+                for ids, rows in zip(per_doc, emissions):
+                    covered = ids != len(labels) - 1
+                    ids[covered] = decoder(rows[covered])
             for number, ids in enumerate(per_doc):
                 missing = np.flatnonzero(ids == len(labels) - 1)
                 if missing.size:

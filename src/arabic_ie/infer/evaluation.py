@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from arabic_ie.data.context import split_sentences
 from arabic_ie.data.corpus import load_corpus, warn_unknown_types
 from arabic_ie.data.labels import spans_to_tags
 from arabic_ie.data.documents import Span
@@ -28,8 +29,9 @@ from arabic_ie.evaluate.span_metrics import char_spans, exact_scores, word_spans
 from arabic_ie.infer.files import record
 
 
-def score_predictions(documents, predictions, schemes) -> dict:
-    """Scores per task of `predictions` (Tagger.predict_documents) against the gold `documents`."""
+def score_predictions(documents, predictions, schemes, sentences: bool = False) -> dict:
+    """Scores per task of `predictions` (Tagger.predict_documents) against the gold `documents`;
+    `sentences` (data.join_sentences): seqeval on the sentences of joined documents, as training."""
     scores = {}
     for task, scheme in schemes.items():
         gold_char = [char_spans(d.spans(task)) for d in documents]
@@ -38,6 +40,9 @@ def score_predictions(documents, predictions, schemes) -> dict:
         pred_word = [word_spans(s, p.words) for s, p in zip(pred_char, predictions)]
         gold_tags = [spans_to_tags(d.spans(task), p.words)[0] for d, p in zip(documents, predictions)]
         pred_tags = [p.tags[task] for p in predictions]
+        if sentences:
+            words = [p.words for p in predictions]
+            gold_tags, pred_tags = (split_sentences(documents, words, tags) for tags in (gold_tags, pred_tags))
         scores[task] = {
             "char": exact_scores(gold_char, pred_char, scheme.types),
             "word": exact_scores(gold_word, pred_word, scheme.types),
@@ -58,7 +63,7 @@ def evaluate_package(package: str | Path, data_cfg, splits=("dev", "test"), batc
     metrics = {}
     for split, documents in corpus.splits.items():
         predictions = tagger.predict_documents(documents, batch_size)
-        metrics[split] = score_predictions(documents, predictions, tagger.schemes)
+        metrics[split] = score_predictions(documents, predictions, tagger.schemes, bool(data_cfg.get("join_sentences")))
         if tagger.event_runner is not None:
             metrics[split][ARG_TASKS["e2e"]] = argument_scores([d.events for d in documents], [p.event_objects for p in predictions],
                                                                tagger.featurizer.arguments.roles)

@@ -43,6 +43,7 @@ from arabic_ie.data.features import Featurizer
 from arabic_ie.data.labels import LabelScheme, tags_to_spans
 from arabic_ie.infer.events import add_date_values, argument_spec, event_records, event_runner, predict_events, spans_of
 from arabic_ie.model.batching import TorchRunner, predict_windows
+from arabic_ie.package.decoding import load_decoders
 from arabic_ie.package.loading import load_tokenizer
 from arabic_ie.package.manifest import TASK_KEYS, PackageError, read_manifest
 from arabic_ie.package.manifest import verify as verify_package
@@ -125,6 +126,7 @@ class Tagger:
         self.featurizer = Featurizer(self.tokenizer, segmenter, ArabicNormalizer(**preprocessing["normalizer"]),
                                      self.schemes, window["max_length"], window["stride"], argument_spec(self.manifest))
         self.max_length = int(window["max_length"])
+        self.decoders = load_decoders(self.path, self.manifest)  # CRF packages: Viterbi; else argmax
         if backend.startswith("torch"):
             import torch
 
@@ -193,7 +195,7 @@ class Tagger:
         windows = corpus.windows
         logits = predict_windows(self.runner, windows, self.tasks, self.tokenizer.pad_token_id, batch_size, self.max_length)
         best = {task: [_max_probability(rows[w.positions]) for w, rows in zip(windows, logits[task])] for task in self.tasks}
-        tags = self.featurizer.decode(corpus, logits)
+        tags = self.featurizer.decode(corpus, logits, self.decoders)
         predictions = []
         for number, words in enumerate(corpus.words):
             probabilities = {task: np.zeros(len(words)) for task in self.tasks}

@@ -18,9 +18,13 @@ from transformers import AutoModel, BertConfig, BertModel
 from arabic_ie.data.labels import LabelScheme
 from arabic_ie.data.pairs import ArgumentSpec
 from arabic_ie.model.arguments import ARGUMENTS_FILE, ArgumentHead
+from arabic_ie.model.crf import CRF
+from arabic_ie.model.viterbi import ViterbiDecoder
 
 HEADS_FILE = "heads.safetensors"
 TAGGER_FILE = "tagger.json"
+CRF_FILE = "crf.safetensors"  # model.head=crf: transitions per task (model/crf.py)
+HEADS = ("linear", "crf")
 
 
 class MultiHeadTagger(nn.Module):
@@ -28,14 +32,19 @@ class MultiHeadTagger(nn.Module):
     one forward pass serves every task (joint training)."""
 
     def __init__(self, encoder, schemes: dict[str, LabelScheme], dropout: float, loss_weights: dict[str, float] | None = None,
-                 arguments: ArgumentSpec | None = None):
+                 arguments: ArgumentSpec | None = None, head: str = "linear"):
         super().__init__()
+        if head not in HEADS:
+            raise ValueError(f"unknown model.head {head!r}; expected one of {HEADS}")
+        self.head = head
         self.encoder = encoder
         self.schemes = dict(schemes)
         self.tasks = list(schemes)
         self.dropout = nn.Dropout(dropout)
         hidden = encoder.config.hidden_size
         self.heads = nn.ModuleDict({task: nn.Linear(hidden, len(scheme)) for task, scheme in schemes.items()})
+        # head=crf: a linear-chain CRF over each task's word logits (loss: its NLL; decoding: Viterbi)
+        self.crfs = nn.ModuleDict({task: CRF(scheme.labels) for task, scheme in schemes.items()} if head == "crf" else {})
         self.arguments = arguments
         self.argument_head = ArgumentHead(hidden, arguments, dropout) if arguments is not None else None
         weighted = self.tasks + (["events"] if arguments is not None else [])
@@ -55,7 +64,10 @@ class MultiHeadTagger(nn.Module):
             outputs[f"logits_{task}"] = logits
             task_labels = labels.get(f"labels_{task}")
             if task_labels is not None:
-                task_loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(), task_labels.flatten(), ignore_index=-100)
+                if task in self.crfs:
+                    task_loss = self.crfs[task].nll(logits, task_labels)
+                else:
+                    task_loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(), task_labels.flatten(), ignore_index=-100)
                 weighted = self.loss_weights[task] * task_loss
                 loss = weighted if loss is None else loss + weighted
         if self.argument_head is not None and pairs_events is not None:
@@ -68,14 +80,20 @@ class MultiHeadTagger(nn.Module):
                 loss = weighted if loss is None else loss + weighted
         return {"loss": loss, **outputs} if loss is not None else outputs
 
+    def decoders(self) -> dict:
+        """Featurizer decoders per task: Viterbi under the CRF's current scores (none: argmax)."""
+        return {task: ViterbiDecoder(crf.export()) for task, crf in self.crfs.items()}
+
     def save(self, folder: str | Path, extra: dict | None = None) -> None:
         """Encoder as a plain base model (config + safetensors), heads beside it, schemes in JSON."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.encoder.save_pretrained(folder)
         save_file({name: t.detach().contiguous() for name, t in self.heads.state_dict().items()}, str(folder / HEADS_FILE))
+        if self.crfs:
+            save_file({n: t.detach().contiguous() for n, t in self.crfs.state_dict().items()}, str(folder / CRF_FILE))
         meta = {"tasks": self.tasks, "schemes": {t: s.to_dict() for t, s in self.schemes.items()},
-                "loss_weights": self.loss_weights, **(extra or {})}
+                "loss_weights": self.loss_weights, "head": self.head, **(extra or {})}
         if self.argument_head is not None:
             save_file({n: t.detach().contiguous() for n, t in self.argument_head.state_dict().items()}, str(folder / ARGUMENTS_FILE))
             meta["arguments"] = self.arguments.to_dict()
@@ -88,10 +106,12 @@ class MultiHeadTagger(nn.Module):
         encoder = AutoModel.from_pretrained(folder, dtype=torch.float32)
         schemes = {t: LabelScheme.from_dict(d) for t, d in meta["schemes"].items()}
         arguments = ArgumentSpec.from_dict(meta["arguments"]) if meta.get("arguments") else None
-        model = cls(encoder, schemes, dropout, meta.get("loss_weights"), arguments)
+        model = cls(encoder, schemes, dropout, meta.get("loss_weights"), arguments, meta.get("head", "linear"))
         model.heads.load_state_dict(load_file(str(folder / HEADS_FILE)))
         if arguments is not None:
             model.argument_head.load_state_dict(load_file(str(folder / ARGUMENTS_FILE)))
+        if model.crfs:
+            model.crfs.load_state_dict(load_file(str(folder / CRF_FILE)))
         return model, meta
 
 

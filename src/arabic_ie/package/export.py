@@ -17,13 +17,13 @@ import tempfile
 from pathlib import Path
 
 from arabic_ie.package.card import model_card
+from arabic_ie.package.decoding import ARGMAX_FORMAT_VERSION, CRF_FORMAT_VERSION, write_decoding
 from arabic_ie.package.files import _fsync_dir, _fsync_tree, _write_json_synced, publish_modes
 from arabic_ie.package.manifest import (
     CARD_FILE,
     CONFIG_FILE,
     DEFAULT_LICENSE,
     FORMAT,
-    FORMAT_VERSION,
     HEADS_FILE,
     MANIFEST,
     RUNTIME_PACKAGES,
@@ -160,13 +160,15 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
     if others:
         save_file(others, str(folder / HEADS_FILE), metadata={"format": "pt"})
 
+    decoding = write_decoding(model_dir, folder, meta)  # model.head=crf: the CRF scores for Viterbi
+
     # 2. tokenizer (with the Arabic normalisation inside, for Hugging Face users) and segmenter
     special_tokens, training_normalizer = _write_tokenizer(model_dir, folder, meta)
     (folder / SEGMENTER_FILE).write_text(json.dumps(meta["segmenter"], ensure_ascii=False, indent=1), encoding="utf-8")
 
     manifest = {
         "format": FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": CRF_FORMAT_VERSION if decoding else ARGMAX_FORMAT_VERSION,
         "name": name,
         "version": str(version),
         "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
@@ -194,6 +196,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
             "words": "runs of letters, digits and marks, and single punctuation marks, with their offsets in the "
                      "original text; a leading proclitic (و ف ب ل ك) split off when the rest is a known word",
         },
+        "decoding": decoding,
         "window": {"max_length": int(meta["window"]["max_length"]), "stride": int(meta["window"]["stride"])},
         "onnx": None,
         "default_backend": "auto",

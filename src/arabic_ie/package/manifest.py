@@ -8,6 +8,7 @@ token-classification model:
     config.json             a <Encoder>ForTokenClassification config with the first task's labels
     model.safetensors       encoder (`bert.*`) + the first task's head (`classifier.*`)
     heads.safetensors       the other tasks' heads (`<task>.weight`, `<task>.bias`); joint packages only
+    crf.safetensors         (model.head=crf) per task the CRF scores Viterbi decodes with (package/decoding.py)
     tokenizer.json, tokenizer_config.json
     segmenter.json          the word segmenter (proclitic splitting and its lexicon)
     onnx/model.onnx, onnx/model.int8.onnx   (optional) the ONNX graphs, fp32 and dynamic int8
@@ -25,7 +26,7 @@ from pathlib import Path, PurePosixPath
 
 MANIFEST = "manifest.json"
 FORMAT = "arabic-ie-package"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: may decode with a CRF (crf.safetensors, "decoding"); 1: argmax only, still read
 DEFAULT_LICENSE = "Apache-2.0"  # the project's own; a pretrained encoder's licence (model.license) takes precedence
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"

@@ -36,6 +36,9 @@ def check_export(run_dir: Path, folder: Path, manifest: dict) -> None:
     for task, logits in zip(manifest["tasks"], got):
         if not np.allclose(logits.numpy(), expected[f"logits_{task}"].numpy(), atol=1e-5):
             raise PackageError(f"{folder}: exported {task} logits differ from the run's model; the export is wrong")
+    from arabic_ie.package.decoding import check_decoding
+
+    check_decoding(reference, folder, manifest)  # model.head=crf: the same Viterbi scores
     if manifest.get("onnx"):
         from arabic_ie.package.onnx import OnnxRunner
 

@@ -17,6 +17,7 @@ from transformers.trainer_callback import ProgressCallback
 from transformers.trainer_utils import get_last_checkpoint
 
 from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
+from arabic_ie.data.context import split_sentences
 from arabic_ie.data.corpus import load_corpus, warn_unknown_types
 from arabic_ie.data.documents import Document
 from arabic_ie.data.features import Collator, EncodedCorpus, Featurizer
@@ -53,7 +54,7 @@ def build_tokenizer(model_cfg, train_docs, segmenter, normalizer, saved: Path | 
     return train_wordpiece(words, model_cfg.vocabulary.size, model_cfg.vocabulary.min_frequency)
 
 
-def decode_predictions(featurizer: Featurizer, corpus: EncodedCorpus, prediction) -> dict:
+def decode_predictions(featurizer: Featurizer, corpus: EncodedCorpus, prediction, decoders: dict | None = None) -> dict:
     """Trainer predictions (one array per task, rows in the Trainer's order) -> word tags per task.
 
     The last label array is `window_id` (see EncodedCorpus.examples): it restores window order.
@@ -66,11 +67,14 @@ def decode_predictions(featurizer: Featurizer, corpus: EncodedCorpus, prediction
     if not np.array_equal(window_ids[order], np.arange(len(corpus.windows))):
         raise RuntimeError("evaluation predictions do not cover every window exactly once")
     logits = {task: [p[i] for i in order] for task, p in zip(featurizer.schemes, predictions)}
-    return featurizer.decode(corpus, logits)
+    return featurizer.decode(corpus, logits, decoders)
 
 
-def score(featurizer: Featurizer, corpus: EncodedCorpus, tags: dict) -> dict:
-    return {task: span_scores(corpus.gold_tags[task], tags[task], featurizer.schemes[task].types) for task in tags}
+def score(featurizer: Featurizer, corpus: EncodedCorpus, tags: dict, sentences: bool = False) -> dict:
+    """seqeval scores per task; `sentences`: on the sentences of joined documents (data.join_sentences)."""
+    def cut(task_tags):
+        return split_sentences(corpus.documents, corpus.words, task_tags) if sentences else task_tags
+    return {task: span_scores(cut(corpus.gold_tags[task]), cut(tags[task]), featurizer.schemes[task].types) for task in tags}
 
 
 def predict_logits(model: MultiHeadTagger, corpus: EncodedCorpus, pad_token_id: int, batch_size: int,
@@ -147,13 +151,15 @@ def train(cfg, run_dir: str | Path) -> dict:
         log.info("%s features: %s", split, stats)
 
     encoder = build_encoder(cfg.model, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id)
-    model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights), arguments)
+    model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights), arguments,
+                            cfg.model.get("head", "linear"))
     log.info("model: %s, %.1fM parameters, tasks %s", describe(cfg.model), sum(p.numel() for p in model.parameters()) / 1e6, tasks)
 
     dev = encoded.get("dev")
+    sentences = bool(cfg.data.get("join_sentences"))
 
     def compute_metrics(prediction) -> dict:
-        scores = score(featurizer, dev, decode_predictions(featurizer, dev, prediction))
+        scores = score(featurizer, dev, decode_predictions(featurizer, dev, prediction, model.decoders()), sentences)
         metrics = {f"{task}_f1": s["default"]["micro"]["f1"] for task, s in scores.items()}
         if arguments is not None:  # roles of the gold candidate pairs (the last predictions, the labels before window_id)
             outputs = prediction.predictions if isinstance(prediction.predictions, (tuple, list)) else (prediction.predictions,)
@@ -200,7 +206,7 @@ def train(cfg, run_dir: str | Path) -> dict:
 
     splits = ["dev"] + (["test"] if cfg.evaluate_test else [])
     metrics = evaluate_encoded(model, featurizer, {s: encoded[s] for s in splits if s in encoded},
-                               tokenizer.pad_token_id, cfg.trainer.per_device_eval_batch_size, run_dir)
+                               tokenizer.pad_token_id, cfg.trainer.per_device_eval_batch_size, run_dir, sentences)
     write_metrics(metrics, run_dir)
     if args.world_size > 1:
         trainer.accelerator.wait_for_everyone()
@@ -208,13 +214,14 @@ def train(cfg, run_dir: str | Path) -> dict:
 
 
 def evaluate_encoded(model, featurizer, encoded: dict[str, EncodedCorpus], pad_token_id: int, batch_size: int,
-                     output_dir: Path | None = None) -> dict:
+                     output_dir: Path | None = None, sentences: bool = False) -> dict:
     """Scores per split (with the events head: arguments on gold input and end to end; with DATE
     values in the gold: their accuracy); with `output_dir`, also writes each split's predictions."""
     metrics = {}
     for split, corpus in encoded.items():
-        tags = featurizer.decode(corpus, predict_logits(model, corpus, pad_token_id, batch_size, featurizer.max_length)) if model.tasks else {}
-        metrics[split] = score(featurizer, corpus, tags)
+        tags = featurizer.decode(corpus, predict_logits(model, corpus, pad_token_id, batch_size, featurizer.max_length),
+                                 model.decoders()) if model.tasks else {}
+        metrics[split] = score(featurizer, corpus, tags, sentences)
         events = None
         if model.argument_head is not None:
             argument_metrics, events = evaluate_events(model, featurizer, corpus, featurizer.spans(corpus, tags), pad_token_id, batch_size)
@@ -272,6 +279,7 @@ def evaluate_run(run_dir: str | Path, data_cfg, splits=("dev", "test"), batch_si
     encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
     output_dir = Path(output_dir or run_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    metrics = evaluate_encoded(model, featurizer, encoded, tokenizer.pad_token_id, batch_size, output_dir)
+    metrics = evaluate_encoded(model, featurizer, encoded, tokenizer.pad_token_id, batch_size, output_dir,
+                               bool(data_cfg.get("join_sentences")))
     write_metrics(metrics, output_dir)
     return metrics

@@ -1,0 +1,92 @@
+"""A CRF run (model.head=crf) exported as a package: the CRF scores travel in crf.safetensors and
+the manifest, and the Tagger's spans (PyTorch and the fp32 ONNX graph, Viterbi after) are those
+of the training-time evaluation; a package without "decoding" (as before the CRF) still loads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+
+from test_inference import make_run
+from test_training import config
+
+from arabic_ie.infer.evaluation import evaluate_package
+from arabic_ie.infer.tagger import load
+from arabic_ie.model.multitask import MultiHeadTagger
+from arabic_ie.package import export_package
+from arabic_ie.train.run import evaluate_run
+
+
+def valid_iob2(tags):
+    previous = "O"
+    for tag in tags:
+        if tag.startswith("I-") and previous[2:] != tag[2:]:
+            return False
+        previous = tag
+    return True
+
+
+@pytest.fixture(scope="module")
+def crf_run(tmp_path_factory):
+    """(run_dir, package_dir): make_run's random model with a CRF whose transitions favour
+    forbidden moves, so that argmax and Viterbi differ a lot."""
+    root = tmp_path_factory.mktemp("crf")
+    run = make_run(root / "run")
+    linear, meta = MultiHeadTagger.load(run / "model")
+    model = MultiHeadTagger(linear.encoder, linear.schemes, 0.0, head="crf")
+    model.heads.load_state_dict(linear.heads.state_dict())
+    torch.manual_seed(3)
+    with torch.no_grad():
+        for crf in model.crfs.values():
+            crf.transitions.normal_(0.0, 5.0)
+    extra = {k: v for k, v in meta.items() if k not in ("tasks", "schemes", "loss_weights", "head")}
+    model.save(run / "model", extra=extra)
+    return run, export_package(run, root / "pkg", name="test_crf", onnx=True)
+
+
+def test_the_package_lists_the_crf_scores(crf_run):
+    _, pkg = crf_run
+    manifest = json.loads((pkg / "manifest.json").read_text())
+    assert manifest["format_version"] == 2 and "crf.safetensors" in manifest["files"]
+    assert manifest["decoding"]["ner"]["type"] == "crf-viterbi"
+    assert manifest["decoding"]["triggers"]["transitions"] == "triggers.transitions"
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
+def test_every_backend_gives_the_training_time_evaluation_and_valid_iob2(crf_run, backend, tmp_path):
+    run, pkg = crf_run
+    data = config().data
+    run_metrics = evaluate_run(run, data, ["test"], batch_size=8, output_dir=tmp_path / "run")
+    package_metrics = evaluate_package(pkg, data, ["test"], batch_size=8, backend=backend)
+    for task in ("ner", "triggers"):
+        assert package_metrics["test"][task]["seqeval"] == run_metrics["test"][task]
+    records = [json.loads(line) for line in (tmp_path / "run" / "predictions" / "test.tags.jsonl").open()]
+    assert all(valid_iob2(r["predicted"][t]) for r in records for t in ("ner", "triggers"))
+    argmax_like = run_metrics["test"]["ner"]["strict"]["micro"]["f1"] == run_metrics["test"]["ner"]["default"]["micro"]["f1"]
+    assert argmax_like  # valid IOB2 everywhere: strict and default modes agree
+
+
+def test_viterbi_changes_the_tags_compared_with_argmax(crf_run, tmp_path):
+    run, pkg = crf_run
+    texts = [" ".join(["محمد", "في", "دمشق", "قال", "إن", "الجيش", "اعتقل"] * 6)]
+    crf = load(pkg, backend="torch")
+    plain = load(pkg, backend="torch")
+    plain.decoders = {}
+    assert crf.tag_batch(texts) != plain.tag_batch(texts)
+
+
+def test_a_package_without_decoding_still_loads_and_decodes_by_argmax(crf_run, tmp_path):
+    _, pkg = crf_run
+    old = tmp_path / "old"
+    shutil.copytree(pkg, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    manifest.pop("decoding")
+    manifest["format_version"] = 1
+    (old / "crf.safetensors").unlink()
+    manifest["files"].pop("crf.safetensors")
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    tagger = load(old, backend="torch")
+    assert tagger.decoders == {} and isinstance(tagger("محمد في دمشق"), dict)
