@@ -15,7 +15,8 @@ import time
 from collections import Counter, deque
 from pathlib import Path
 
-from arabic_ie.serve.sinks import BratSink, JsonlSink, RejectsFile, default_rejects_path, output_format
+from arabic_ie.infer.files import output_format
+from arabic_ie.serve.sinks import BratSink, JsonlSink, RejectsFile, default_rejects_path
 from arabic_ie.serve.sources import Record, expand_inputs, iter_records
 
 _WORKER_TAGGER = None

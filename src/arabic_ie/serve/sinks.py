@@ -15,17 +15,6 @@ from pathlib import Path
 from arabic_ie.data.documents import Document
 from arabic_ie.data.formats.brat import write_annotation_conf
 
-OUTPUT_FORMATS = ("auto", "jsonl", "brat")
-
-
-def output_format(path: Path, requested: str = "auto") -> str:
-    """jsonl for a .jsonl/.ndjson/.json path, else a BRAT folder (unless `requested` says which)."""
-    if requested not in OUTPUT_FORMATS:
-        raise ValueError(f"unknown output format {requested!r}; expected one of {OUTPUT_FORMATS}")
-    if requested != "auto":
-        return requested
-    return "jsonl" if Path(path).suffix.lower() in (".jsonl", ".ndjson", ".json") else "brat"
-
 
 def output_record(record, result: dict, keep_text: bool = False) -> dict:
     """One output line: id (and date etc. when the input had them), [text,] then whatever the Tagger returned."""
