@@ -132,3 +132,13 @@ def serve_package(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("serve")
     run = make_run(root / "run", max_length=64, stride=16)
     return export_package(run, root / "pkg", name="test_serve", onnx=False)
+
+
+def valid_iob2(tags: list[str]) -> bool:
+    """True when every I-X continues a B-X or I-X (written here, independent of data.labels)."""
+    previous = "O"
+    for tag in tags:
+        if tag.startswith("I-") and previous[2:] != tag[2:]:
+            return False
+        previous = tag
+    return True

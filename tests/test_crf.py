@@ -8,21 +8,13 @@ import itertools
 import numpy as np
 import pytest
 import torch
+from conftest import valid_iob2
 
 from arabic_ie.data.labels import LabelScheme
 from arabic_ie.model.crf import CRF, compact
 from arabic_ie.model.viterbi import ViterbiDecoder, constrain, iob2_masks, viterbi
 
 LABELS = LabelScheme("ner", ("LOC", "PER")).labels  # O, B-LOC, I-LOC, B-PER, I-PER
-
-
-def valid_iob2(tags: list[str]) -> bool:
-    previous = "O"
-    for tag in tags:
-        if tag.startswith("I-") and previous[2:] != tag[2:]:
-            return False
-        previous = tag
-    return True
 
 
 def test_iob2_masks_forbid_exactly_the_invalid_transitions():

@@ -10,6 +10,7 @@ import shutil
 import pytest
 import torch
 
+from conftest import valid_iob2
 from test_inference import make_run
 from test_training import config
 
@@ -18,15 +19,6 @@ from arabic_ie.infer.tagger import load
 from arabic_ie.model.multitask import MultiHeadTagger
 from arabic_ie.package import export_package
 from arabic_ie.train.run import evaluate_run
-
-
-def valid_iob2(tags):
-    previous = "O"
-    for tag in tags:
-        if tag.startswith("I-") and previous[2:] != tag[2:]:
-            return False
-        previous = tag
-    return True
 
 
 @pytest.fixture(scope="module")

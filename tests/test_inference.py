@@ -50,9 +50,12 @@ HARD_TEXT = ("وقالَ مصدرٌ في مدينةِ درعـــا إنَّ ق
 TAGGER_ONLY = ["hydra", "omegaconf", "seqeval", "arabic_ie.train.run", "arabic_ie.evaluate.metrics", "arabic_ie.train.config", "datasets"]
 
 
-def make_run(folder: Path, tasks=("ner", "triggers"), max_length: int = 32, stride: int = 8, seed: int = 0) -> Path:
+def make_run(folder: Path, tasks=("ner", "triggers"), max_length: int = 32, stride: int = 8, seed: int = 0,
+             schemes: dict | None = None, with_events: bool = False, metrics: dict | None = None) -> Path:
     """A run directory as `training.train` leaves it (model/ with encoder, heads, tokenizer and
-    tagger.json; metrics.json; versions.json), with a random 1-layer BERT instead of training."""
+    tagger.json; metrics.json; versions.json), with a random 1-layer BERT instead of training.
+    `schemes` default to SCHEMES' for `tasks`; `with_events` adds a random argument head (the roles
+    of the sample annotation.conf); `metrics` default to 0.5 everywhere on test."""
     from transformers import BertConfig, BertModel
 
     train_docs, _ = read_brat(SAMPLE_DIR / "train")
@@ -63,15 +66,27 @@ def make_run(folder: Path, tasks=("ner", "triggers"), max_length: int = 32, stri
     torch.manual_seed(seed)
     encoder = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
                                    intermediate_size=64, pad_token_id=tokenizer.pad_token_id), add_pooling_layer=False)
-    model = MultiHeadTagger(encoder, {t: SCHEMES[t] for t in tasks}, dropout=0.0)
+    schemes = schemes or {t: SCHEMES[t] for t in tasks}
+    arguments = None
+    if with_events:
+        from arabic_ie.data.corpus import Corpus
+        from arabic_ie.data.formats.brat import read_event_roles
+        from arabic_ie.train.events import argument_spec
+
+        roles = read_event_roles(SAMPLE_DIR / "annotation.conf")
+        arguments = argument_spec(Corpus({"train": train_docs}, {t: list(s.types) for t, s in schemes.items()}, roles=roles))
+    model = MultiHeadTagger(encoder, schemes, dropout=0.0, arguments=arguments)
     with torch.no_grad():  # sharper random heads: more (and more varied) spans to check
         for head in model.heads.values():
             head.weight.mul_(20)
+        if arguments is not None:
+            model.argument_head.mlp[-1].bias[0] -= 2.0  # fewer "none": more arguments to compare
     model.save(folder / "model", extra={"normalizer": NORMALIZER, "segmenter": segmenter.to_dict(),
                                         "window": {"max_length": max_length, "stride": stride},
                                         "model": "tiny (random, for tests)", "training_data": "sample"})
     tokenizer.save_pretrained(folder / "model")
-    metrics = {"test": {t: {"default": {"micro": {"precision": 0.5, "recall": 0.5, "f1": 0.5}, "per_type": {}}} for t in tasks}}
+    if metrics is None:
+        metrics = {"test": {t: {"default": {"micro": {"precision": 0.5, "recall": 0.5, "f1": 0.5}, "per_type": {}}} for t in schemes}}
     (folder / "metrics.json").write_text(json.dumps(metrics))
     (folder / "versions.json").write_text(json.dumps({"torch": torch.__version__}))
     return folder

@@ -9,28 +9,21 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
 
 from conftest import REPO_ROOT, SAMPLE_DIR
+from test_inference import make_run
 
 os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter  # noqa: E402
-from arabic_ie.data.corpus import Corpus  # noqa: E402
 from arabic_ie.data.documents import Event, event_to_dict  # noqa: E402
 from arabic_ie.data.formats import read_brat  # noqa: E402
-from arabic_ie.data.formats.brat import read_event_roles  # noqa: E402
 from arabic_ie.data.labels import LabelScheme  # noqa: E402
 from arabic_ie.serve.predict import predict_files  # noqa: E402
 from arabic_ie.infer.tagger import load  # noqa: E402
-from arabic_ie.model.multitask import MultiHeadTagger  # noqa: E402
-from arabic_ie.model.tokenization import train_wordpiece  # noqa: E402
 from arabic_ie.package import export_package  # noqa: E402
-from arabic_ie.train.events import argument_spec  # noqa: E402
 from arabic_ie.train.run import evaluate_encoded, load_trained  # noqa: E402
 
-NORMALIZER = {"remove_diacritics": True, "remove_tatweel": True, "normalize_letters": False}
 TYPES = {"ner": ("PER", "ORG", "LOC", "DATE"), "triggers": ("ATTACK", "KILL", "INJURE", "ARREST", "SIEGE", "DEPLOY", "WITHDRAW",
                                                              "MEET", "NEGOTIATE", "AGREE", "DEMAND", "PROTEST")}
 
@@ -38,30 +31,8 @@ TYPES = {"ner": ("PER", "ORG", "LOC", "DATE"), "triggers": ("ATTACK", "KILL", "I
 def make_events_run(folder: Path, seed: int = 0) -> Path:
     """A run directory as training leaves it, with a random 1-layer BERT, sharp random span heads
     and a random argument head (no training: the point is that every path computes the same)."""
-    from transformers import BertConfig, BertModel
-
-    train_docs, _ = read_brat(SAMPLE_DIR / "train")
-    segmenter = WordSegmenter.from_documents(train_docs, split_proclitics=True)
-    normalizer = ArabicNormalizer(**NORMALIZER)
-    words = [normalizer(d.text[s:e]) or d.text[s:e] for d in train_docs for s, e in segmenter.words(d.text)]
-    tokenizer = train_wordpiece(words, vocab_size=3000, min_frequency=2)
-    torch.manual_seed(seed)
-    encoder = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                                   intermediate_size=64, pad_token_id=tokenizer.pad_token_id), add_pooling_layer=False)
-    corpus = Corpus({"train": train_docs}, {t: list(v) for t, v in TYPES.items()}, roles=read_event_roles(SAMPLE_DIR / "annotation.conf"))
-    spec = argument_spec(corpus)
-    model = MultiHeadTagger(encoder, {t: LabelScheme(t, v) for t, v in TYPES.items()}, dropout=0.0, arguments=spec)
-    with torch.no_grad():
-        for head in model.heads.values():
-            head.weight.mul_(20)
-        model.argument_head.mlp[-1].bias[0] -= 2.0  # fewer "none": more arguments to compare
-    model.save(folder / "model", extra={"normalizer": NORMALIZER, "segmenter": segmenter.to_dict(),
-                                        "window": {"max_length": 48, "stride": 12}, "model": "tiny (random, for tests)",
-                                        "training_data": "sample"})
-    tokenizer.save_pretrained(folder / "model")
-    (folder / "metrics.json").write_text(json.dumps({}))
-    (folder / "versions.json").write_text(json.dumps({"torch": torch.__version__}))
-    return folder
+    return make_run(folder, max_length=48, stride=12, seed=seed, schemes={t: LabelScheme(t, v) for t, v in TYPES.items()},
+                    with_events=True, metrics={})
 
 
 @pytest.fixture(scope="module")
