@@ -102,6 +102,13 @@ def test_bad_event_lines_are_rejected_with_their_line(tmp_path, line, message):
 def test_bad_article_dates_and_jsonl_events_are_rejected(tmp_path):
     with pytest.raises(FormatError, match=r"article_dates\.tsv:2: expected 'NAME<TAB>YYYY-MM-DD'"):
         read_brat(folder_with(tmp_path, ANN, dates="name\tdate\na\t9 March 2022\n"))
+    with pytest.raises(FormatError, match=r"article_dates\.tsv:2: expected 'NAME<TAB>YYYY-MM-DD'"):
+        read_brat(folder_with(tmp_path, ANN, dates="name\tdate\na\t2022-02-30\n"))  # not a calendar day
+    dated = tmp_path / "dated.jsonl"
+    dated.write_text(json.dumps({"id": "y", "text": TEXT}) + "\n" + json.dumps({"id": "z", "text": TEXT, "date": "2022-13-01"}) + "\n",
+                     encoding="utf-8")
+    with pytest.raises(FormatError, match=r"dated\.jsonl:2: 'date' is not a calendar day: '2022-13-01'"):
+        read_jsonl(dated)
     path = tmp_path / "bad.jsonl"
     record = {"id": "x", "text": TEXT, "entities": [{"start": 5, "end": 16, "label": "ORG"}],
               "triggers": [{"start": 0, "end": 4, "label": "ATTACK"}],

@@ -99,6 +99,10 @@ def test_events_carry_the_date_of_their_time_argument(events_package):
     values = {(r["text"], r["value"]) for result in without for r in result["entities"] if r["label"] == "DATE"}
     assert all(value is None or len(value) <= 7 for _, value in values)
     assert tagger("قصفت القوات درعا الثلاثاء", date="2019-04-01")["entities"] is not None
+    with pytest.raises(ValueError, match=r"the date of text 1 is not a calendar day: '2019-02-29'"):
+        tagger.tag_batch(["قصف", "قصف"], dates=[None, "2019-02-29"])
+    with pytest.raises(ValueError, match=r"the date of text 0 must be YYYY-MM-DD, got '1/4/2019'"):
+        tagger("قصف", date="1/4/2019")
 
 
 def test_brat_output_has_the_events_as_e_lines(events_package, tmp_path):

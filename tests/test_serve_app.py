@@ -49,6 +49,11 @@ def client(server):
     (json.dumps({"texts": ["ب" * 150, "ب" * 151]}).encode(), 413,
      "the request holds 301 characters of text; the limit is 300 (--max-request-chars)"),
     (json.dumps({"texts": ["a"] * 5}).encode(), 413, "5 texts in one request; the limit is 4 (--max-texts)"),
+    (b'{"text": "a", "date": "2026-02-30"}', 422, "date is not a calendar day: '2026-02-30'"),
+    (b'{"text": "a", "dates": ["2026-01-01"]}', 422, '"dates" does not go with "text"; use "date"'),
+    (b'{"texts": ["a"], "dates": ["2026-01-01", null]}', 422,
+     '"dates" must be a list with one date (YYYY-MM-DD or null) per text, 1 in all'),
+    (b'{"texts": ["a", "b"], "dates": [null, "01/02/2026"]}', 422, "dates[1] must be YYYY-MM-DD, got '01/02/2026'"),
     (b'{"text": "' + b"a" * 2_000_000 + b'"}', 413,
      "the request body has 2000012 bytes; the limit is 67336 (from --max-request-chars)"),
 ])
@@ -88,6 +93,32 @@ def test_one_text_and_many_texts_give_the_taggers_spans(client, tagger):
     assert client.post("/v1/tag", json={"text": TEXT}).json() == {"model": "test_serve", "result": tagger(TEXT)}
     texts = [TEXT, "", TEXT[:60]]
     assert client.post("/v1/tag", json={"texts": texts}).json() == {"model": "test_serve", "results": tagger.tag_batch(texts)}
+
+
+class _Recording:
+    """The fixture tagger, remembering the article dates each tag_batch call was given."""
+
+    def __init__(self, tagger):
+        self.tagger, self.calls = tagger, []
+
+    def __getattr__(self, name):
+        return getattr(self.tagger, name)
+
+    def tag_batch(self, texts, batch_size=32, dates=None):
+        self.calls.append(list(dates) if dates is not None else None)
+        return self.tagger.tag_batch(texts, batch_size, dates=dates)
+
+
+def test_article_dates_reach_the_tagger_with_their_texts(tagger):
+    recording = _Recording(tagger)
+    with BackgroundServer(create_app(recording)) as running, httpx.Client(base_url=running.url, timeout=60) as http:
+        one = http.post("/v1/tag", json={"text": TEXT, "date": "2026-01-06"}).json()
+        many = http.post("/v1/tag", json={"texts": [TEXT, TEXT[:60]], "dates": [None, "2025-12-31"]}).json()
+        plain = http.post("/v1/tag", json={"texts": [TEXT]}).json()
+    assert recording.calls == [["2026-01-06"], [None, "2025-12-31"], [None]]
+    assert one["result"] == tagger(TEXT, date="2026-01-06")
+    assert many["results"] == tagger.tag_batch([TEXT, TEXT[:60]], dates=[None, "2025-12-31"])
+    assert plain["results"] == tagger.tag_batch([TEXT])
 
 
 def test_concurrent_clients_are_batched_together_and_get_the_same_spans_as_single_calls(server, tagger):

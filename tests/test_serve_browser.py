@@ -83,7 +83,7 @@ class _WithEvents:
     def __init__(self, tagger):
         self.tagger, self.manifest, self.backend = tagger, tagger.manifest, tagger.backend
 
-    def tag_batch(self, texts, batch_size=32):
+    def tag_batch(self, texts, batch_size=32, dates=None):
         out = []
         for result in self.tagger.tag_batch(texts, batch_size):
             events = [{"type": t["label"], "trigger": {"text": t["text"], "start": t["start"], "end": t["end"]},

@@ -58,7 +58,7 @@ def test_jsonl_in_jsonl_out_gives_the_taggers_spans_and_rejects_bad_lines_with_l
     counts = run_tag(None, [source], tmp_path / "out.jsonl", tagger=tagger, chunk_docs=2, progress=False)
     records = _lines(tmp_path / "out.jsonl")
     assert [r["id"] for r in records] == list(TEXTS)
-    expected = tagger.tag_batch(list(TEXTS.values()))
+    expected = tagger.tag_batch(list(TEXTS.values()), dates=[f"2026-01-0{i + 1}" for i in range(len(TEXTS))])
     for i, (record, result) in enumerate(zip(records, expected)):
         assert record == {"id": list(TEXTS)[i], "date": f"2026-01-0{i + 1}", **result}
     assert any(records[0]["entities"]) and any(r["triggers"] for r in records)
@@ -89,13 +89,38 @@ def test_a_rerun_skips_done_ids_and_a_line_cut_by_a_kill_is_tagged_again(tagger,
     assert out.read_bytes() == complete
 
 
+def test_the_article_date_of_each_line_reaches_the_tagger_and_a_bad_one_is_rejected(tagger, tmp_path):
+    class Recording:
+        schemes = tagger.schemes
+
+        def __init__(self):
+            self.dates = []
+
+        def tag_batch(self, texts, batch_size=32, dates=None):
+            self.dates += dates
+            return tagger.tag_batch(texts, batch_size, dates=dates)
+
+    lines = [{"id": "a", "text": TEXTS["a"], "date": "2026-01-06"}, {"id": "b", "text": TEXTS["b"]},
+             {"id": "c", "text": TEXTS["a"], "date": "2026-02-30"}, {"id": "d", "text": TEXTS["a"], "date": "6/1/2026"}]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines), encoding="utf-8")
+    recording = Recording()
+    run_tag(None, [source], tmp_path / "out.jsonl", tagger=recording, progress=False)
+    assert recording.dates == ["2026-01-06", None]
+    records = _lines(tmp_path / "out.jsonl")
+    assert records == [{"id": "a", "date": "2026-01-06", **tagger(TEXTS["a"], date="2026-01-06")}, {"id": "b", **tagger(TEXTS["b"])}]
+    rejects = [(r["line"], r["id"], r["reason"]) for r in _lines(tmp_path / "out.jsonl.rejects.jsonl")]
+    why = " (the article date resolves relative DATE values)"
+    assert rejects == [(3, "c", "'date' is not a calendar day: '2026-02-30'" + why), (4, "d", "'date' must be YYYY-MM-DD, got '6/1/2026'" + why)]
+
+
 def test_ctrl_c_keeps_every_chunk_written_and_the_rerun_finishes(tagger, tmp_path):
     class Interrupting:
         def __init__(self):
             self.calls = 0
             self.schemes = tagger.schemes
 
-        def tag_batch(self, texts, batch_size=32):
+        def tag_batch(self, texts, batch_size=32, dates=None):
             self.calls += 1
             if self.calls == 2:
                 raise KeyboardInterrupt

@@ -37,6 +37,17 @@ DEADLINE = ("حتى", "قبل")
 ARABIC_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 
 
+def article_date_problem(value) -> str | None:
+    """Why `value` is not an article date (a YYYY-MM-DD string of a real day), or None when it is."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return f"must be YYYY-MM-DD, got {value!r}"
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return f"is not a calendar day: {value!r}"
+    return None
+
+
 def _clean(text: str) -> str:
     return " ".join(DIACRITICS.sub("", text).translate(ARABIC_DIGITS).split())
 

@@ -31,13 +31,13 @@ the same whatever the batch size and the order of documents.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
+from arabic_ie.data.dates import article_date_problem
 from arabic_ie.data.documents import TASKS, Document
 from arabic_ie.data.features import Featurizer
 from arabic_ie.data.labels import LabelScheme, tags_to_spans
@@ -169,8 +169,9 @@ class Tagger:
         for number, (text, date) in enumerate(zip(texts, dates)):
             if not isinstance(text, str):
                 raise TypeError(f"text {number} is a {type(text).__name__}, not a str")
-            if date is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(date)):
-                raise ValueError(f"date {date!r} of text {number} is not YYYY-MM-DD")
+            problem = article_date_problem(date) if date is not None else None
+            if problem:
+                raise ValueError(f"the date of text {number} {problem}")
         documents = [Document(str(number), text, metadata={"date": str(date)} if date else {})
                      for number, (text, date) in enumerate(zip(texts, dates))]
         return [prediction.to_dict() for prediction in self.predict_documents(documents, batch_size)]

@@ -19,6 +19,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from arabic_ie.data.dates import article_date_problem
 from arabic_ie.serve.batcher import MicroBatcher
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -82,8 +83,10 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return b"".join(pieces)
 
 
-def parse_texts(body: bytes, limits: Limits) -> tuple[list[str], bool]:
-    """The texts of a /v1/tag body and whether it was the one-text form; ApiError when it is malformed or too big."""
+def parse_texts(body: bytes, limits: Limits) -> tuple[list[str], list, bool]:
+    """The texts of a /v1/tag body, their article dates (`"date"` beside `"text"`, `"dates"` beside
+    `"texts"`: YYYY-MM-DD or null, for relative DATE values) and whether it was the one-text form;
+    ApiError when it is malformed or too big."""
     if not body.strip():
         raise ApiError(400, 'empty body; send {"text": "..."} or {"texts": ["...", ...]}')
     try:
@@ -114,7 +117,21 @@ def parse_texts(body: bytes, limits: Limits) -> tuple[list[str], bool]:
         total += len(text)
     if total > limits.max_request_chars:
         raise ApiError(413, f"the request holds {total} characters of text; the limit is {limits.max_request_chars} (--max-request-chars)")
-    return texts, single
+    return texts, _dates(data, single, len(texts)), single
+
+
+def _dates(data: dict, single: bool, n_texts: int) -> list:
+    key, other = ("date", "dates") if single else ("dates", "date")
+    if other in data:
+        raise ApiError(422, f'"{other}" does not go with "{"text" if single else "texts"}"; use "{key}"')
+    dates = [data.get(key)] if single else data.get(key, [None] * n_texts)
+    if not isinstance(dates, list) or len(dates) != n_texts:
+        raise ApiError(422, f'"dates" must be a list with one date (YYYY-MM-DD or null) per text, {n_texts} in all')
+    for number, date in enumerate(dates):
+        problem = article_date_problem(date) if date is not None else None
+        if problem:
+            raise ApiError(422, f'{key if single else f"dates[{number}]"} {problem}')
+    return dates
 
 
 def create_app(tagger, limits: Limits | None = None, api_key: str | None = None) -> FastAPI:
@@ -171,10 +188,10 @@ def create_app(tagger, limits: Limits | None = None, api_key: str | None = None)
 
     @app.post("/v1/tag")
     async def tag(request: Request):
-        texts, single = parse_texts(await _read_body(request, limits.max_body_bytes), limits)
+        texts, dates, single = parse_texts(await _read_body(request, limits.max_body_bytes), limits)
         if batcher.queue is not None and batcher.queue.qsize() >= limits.max_queue:
             raise ApiError(503, f"the server is busy ({batcher.queue.qsize()} requests queued, --max-queue {limits.max_queue}); retry later")
-        results = await batcher.tag(texts)
+        results = await batcher.tag(texts, dates)
         if single:
             return {"model": info["name"], "result": results[0]}
         return {"model": info["name"], "results": results}

@@ -10,12 +10,13 @@ same spans alone or batched with others.
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 
 class MicroBatcher:
-    """`await batcher.tag(texts)` -> one result dict per text, computed together with other callers' texts."""
+    """`await batcher.tag(texts, dates)` -> one result dict per text, computed together with other callers' texts."""
 
     def __init__(self, tagger, max_batch: int = 64, max_wait_ms: float = 5.0, batch_size: int = 32):
         if max_batch < 1 or max_wait_ms < 0 or batch_size < 1:
@@ -43,11 +44,12 @@ class MicroBatcher:
                 pass
         self.executor.shutdown(wait=True)
 
-    async def tag(self, texts: list[str]) -> list[dict]:
+    async def tag(self, texts: list[str], dates: list | None = None) -> list[dict]:
+        """`dates`: the article date (YYYY-MM-DD) or None of each text."""
         if self.queue is None:
             raise RuntimeError("MicroBatcher.start() was not awaited")
         future = asyncio.get_running_loop().create_future()
-        await self.queue.put((texts, future))
+        await self.queue.put((texts, list(dates) if dates is not None else [None] * len(texts), future))
         return await future
 
     async def _collect(self) -> list:
@@ -70,23 +72,25 @@ class MicroBatcher:
         loop = asyncio.get_running_loop()
         while True:
             items = await self._collect()
-            items = [(texts, future) for texts, future in items if not future.cancelled()]  # client gone
+            items = [item for item in items if not item[2].cancelled()]  # client gone
             if not items:
                 continue
-            texts = [text for item_texts, _ in items for text in item_texts]
+            texts = [text for item_texts, _, _ in items for text in item_texts]
+            dates = [date for _, item_dates, _ in items for date in item_dates]
+            call = functools.partial(self.tagger.tag_batch, texts, self.batch_size, dates=dates)
             try:
-                results = await loop.run_in_executor(self.executor, self.tagger.tag_batch, texts, self.batch_size)
+                results = await loop.run_in_executor(self.executor, call)
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # handed to each caller, who answers 500 with the message
-                for _, future in items:
+                for _, _, future in items:
                     if not future.done():
                         future.set_exception(err)
                 continue
             self.batches += 1
             self.texts += len(texts)
             begin = 0
-            for item_texts, future in items:
+            for item_texts, _, future in items:
                 if not future.done():
                     future.set_result(results[begin : begin + len(item_texts)])
                 begin += len(item_texts)

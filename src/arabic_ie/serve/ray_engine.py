@@ -80,7 +80,8 @@ class TaggerActor:
                 kinds.append("skipped"), ids.append(item.id), words.append(0), lines.append(""), wheres.append("")
             else:
                 records.append(item)
-        results = self.tagger.tag_batch([r.text for r in records], batch_size=self.batch_size) if records else []
+        results = self.tagger.tag_batch([r.text for r in records], batch_size=self.batch_size,
+                                        dates=[r.extra.get("date") for r in records]) if records else []
         for record, result in zip(records, results):
             kinds.append("ok"), ids.append(record.id), words.append(len(record.text.split()))
             wheres.append(json.dumps([record.source, record.line]))

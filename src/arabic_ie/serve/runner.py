@@ -29,8 +29,8 @@ def _init_worker(package: str, backend: str, threads: int | None) -> None:
     _WORKER_TAGGER = load(package, backend=backend, threads=threads)
 
 
-def _tag_in_worker(texts: list[str], batch_size: int) -> list[dict]:
-    return _WORKER_TAGGER.tag_batch(texts, batch_size=batch_size)
+def _tag_in_worker(texts: list[str], batch_size: int, dates: list) -> list[dict]:
+    return _WORKER_TAGGER.tag_batch(texts, batch_size=batch_size, dates=dates)
 
 
 def _types(tagger, task: str) -> tuple:
@@ -111,11 +111,11 @@ def run_tag(package, inputs, output, *, backend: str = "torch", threads: int | N
             bar.set_postfix_str(f"{counts['words'] / max(elapsed, 1e-9):,.0f} words/s", refresh=False)
 
     def submit(records):
-        texts = [r.text for r in records]
+        texts, dates = [r.text for r in records], [r.extra.get("date") for r in records]
         if executor is None:
-            finish(records, tagger.tag_batch(texts, batch_size=batch_size))
+            finish(records, tagger.tag_batch(texts, batch_size=batch_size, dates=dates))
             return
-        pending.append((records, executor.submit(_tag_in_worker, texts, batch_size)))
+        pending.append((records, executor.submit(_tag_in_worker, texts, batch_size, dates)))
         while len(pending) > 2 * workers:
             done_records, future = pending.popleft()
             finish(done_records, future.result())

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from arabic_ie.data.dates import article_date_problem
+
 JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json", ".jsonl.gz", ".ndjson.gz", ".json.gz")
 
 
@@ -89,6 +91,10 @@ def parse_line(raw: bytes, source: str, number: int, stem: str, text_field: str 
     if not isinstance(text, str):
         reason = f"no {text_field!r} field" if text is None else f"{text_field!r} is a {type(text).__name__}, not a string"
         return Reject(source, number, reason, doc_id)
+    date = obj.get("date")
+    problem = article_date_problem(date) if date is not None else None
+    if problem:
+        return Reject(source, number, f"'date' {problem} (the article date resolves relative DATE values)", doc_id)
     return Record(doc_id, text, {key: obj[key] for key in extra_fields if key in obj}, source, number)
 
 

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from arabic_ie.data.formats.base import FormatError, read_text
+from arabic_ie.data.dates import article_date_problem
 
 ARTICLE_DATES = "article_dates.tsv"
 ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
@@ -89,7 +90,7 @@ def read_article_dates(path: Path) -> dict[str, str]:
         if not line.strip() or (number == 1 and line.split("\t")[0] == "name"):
             continue
         fields = line.split("\t")
-        if len(fields) != 2 or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", fields[1].strip()):
+        if len(fields) != 2 or article_date_problem(fields[1].strip()):
             raise FormatError(path, f"expected 'NAME<TAB>YYYY-MM-DD', got {line!r}", number)
         if fields[0] in dates:
             raise FormatError(path, f"document {fields[0]!r} is listed twice", number)

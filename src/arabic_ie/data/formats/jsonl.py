@@ -9,8 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import re
-
+from arabic_ie.data.dates import article_date_problem
 from arabic_ie.data.documents import AnnotationError, Argument, Document, Event, Span
 from arabic_ie.data.formats.brat_conf import ISO_DATE
 from arabic_ie.data.formats.base import FormatError, ReadReport, read_text
@@ -44,8 +43,9 @@ def read_jsonl(path: Path, entity_types=None, trigger_types=None, roles=None) ->
             raise FormatError(path, str(err), number) from None
         date = record.get("date")
         if date is not None:
-            if not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-                raise FormatError(path, f"'date' must be YYYY-MM-DD, got {date!r}", number)
+            problem = article_date_problem(date)
+            if problem:
+                raise FormatError(path, f"'date' {problem}", number)
             document.metadata["date"] = date
         for item, span in zip(record.get("entities", []), spans["entities"]):
             if item.get("value") is not None:
