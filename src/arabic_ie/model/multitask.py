@@ -32,11 +32,15 @@ class MultiHeadTagger(nn.Module):
     one forward pass serves every task (joint training)."""
 
     def __init__(self, encoder, schemes: dict[str, LabelScheme], dropout: float, loss_weights: dict[str, float] | None = None,
-                 arguments: ArgumentSpec | None = None, head: str = "linear"):
+                 arguments: ArgumentSpec | None = None, head: str = "linear", label_smoothing: float = 0.0):
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"unknown model.head {head!r}; expected one of {HEADS}")
+        if head == "crf" and label_smoothing:
+            raise ValueError("label smoothing (trainer.label_smoothing_factor) smooths the linear head's cross-entropy; "
+                             "model.head=crf is trained on the CRF's likelihood, which has none: set one of the two")
         self.head = head
+        self.label_smoothing = float(label_smoothing)  # of the linear heads' cross-entropy (training only)
         self.encoder = encoder
         self.schemes = dict(schemes)
         self.tasks = list(schemes)
@@ -67,7 +71,8 @@ class MultiHeadTagger(nn.Module):
                 if task in self.crfs:
                     task_loss = self.crfs[task].nll(logits, task_labels)
                 else:
-                    task_loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(), task_labels.flatten(), ignore_index=-100)
+                    task_loss = nn.functional.cross_entropy(logits.flatten(0, 1).float(), task_labels.flatten(), ignore_index=-100,
+                                                            label_smoothing=self.label_smoothing)
                 weighted = self.loss_weights[task] * task_loss
                 loss = weighted if loss is None else loss + weighted
         if self.argument_head is not None and pairs_events is not None:

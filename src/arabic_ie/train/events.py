@@ -86,29 +86,3 @@ def write_event_predictions(documents, predicted: dict, folder: Path, split: str
                 record["dates"] = [{"start": s.start, "end": s.end, "value": v} for s, v in sorted(values.items())]
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
-
-def head_learning_rate_trainer(trainer_cls, head_learning_rate: float | None):
-    """`trainer_cls` whose optimizer gives the argument head its own learning rate (a freshly
-    initialised MLP over pooled spans learns slowly at an encoder's fine-tuning rate; Adam's steps
-    do not grow with a loss weight). None: the Trainer as it is."""
-    if not head_learning_rate:
-        return trainer_cls
-
-    class HeadLearningRateTrainer(trainer_cls):
-        def create_optimizer(self, model=None):
-            optimizer = super().create_optimizer(model)
-            head = {id(p) for p in (model or self.model).argument_head.parameters()} if (model or self.model).argument_head is not None else set()
-            if not head or any(g.get("argument_head") for g in optimizer.param_groups):
-                return optimizer
-            moved = []
-            for group in optimizer.param_groups:
-                mine = [p for p in group["params"] if id(p) in head]
-                group["params"] = [p for p in group["params"] if id(p) not in head]
-                if mine:
-                    moved.append({"params": mine, "weight_decay": group["weight_decay"], "lr": float(head_learning_rate),
-                                  "argument_head": True})
-            for group in moved:
-                optimizer.add_param_group(group)
-            return optimizer
-
-    return HeadLearningRateTrainer

@@ -29,8 +29,9 @@ from arabic_ie.model.multitask import MultiHeadTagger, build_encoder, describe
 from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
 from arabic_ie.train.config import training_arguments_kwargs
 from arabic_ie.train.distributed import is_main_process, world_size
-from arabic_ie.train.events import (EVENTS, argument_spec, date_metrics, dev_pair_f1, evaluate_events, head_learning_rate_trainer,
+from arabic_ie.train.events import (EVENTS, argument_spec, date_metrics, dev_pair_f1, evaluate_events,
                                    write_event_predictions)
+from arabic_ie.train.optimizer import parameter_groups_trainer
 from arabic_ie.train.progress import TrainingProgress
 from arabic_ie.versions import library_versions
 
@@ -151,8 +152,9 @@ def train(cfg, run_dir: str | Path) -> dict:
         log.info("%s features: %s", split, stats)
 
     encoder = build_encoder(cfg.model, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id)
+    # the Trainer applies trainer.label_smoothing_factor only to a "labels" input; our span losses do it
     model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights), arguments,
-                            cfg.model.get("head", "linear"))
+                            cfg.model.get("head", "linear"), label_smoothing=cfg.trainer.label_smoothing_factor)
     log.info("model: %s, %.1fM parameters, tasks %s", describe(cfg.model), sum(p.numel() for p in model.parameters()) / 1e6, tasks)
 
     dev = encoded.get("dev")
@@ -168,7 +170,8 @@ def train(cfg, run_dir: str | Path) -> dict:
         return metrics
 
     callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev is not None and args.load_best_model_at_end else []
-    trainer_cls = head_learning_rate_trainer(Trainer, cfg.task.get("head_learning_rate") if arguments is not None else None)
+    trainer_cls = parameter_groups_trainer(Trainer, cfg.task.get("head_learning_rate") if arguments is not None else None,
+                                           cfg.layer_lr_decay)
     trainer = trainer_cls(
         model=model,
         args=args,
