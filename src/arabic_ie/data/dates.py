@@ -4,7 +4,7 @@ dateparser parses what it handles in Arabic (Egyptian month names يناير …
 أمس، غدا، الشهر الماضي). Written here by hand: the Levantine month table (كانون الثاني … كانون
 الأول), ordinal day words (الثاني من نيسان), the annotators' rules for a month without a year (with
 الماضي: the latest such month or day before the article date; with الجاري: the article's month;
-bare: the article's year) and the relative-weekday rule: the latest such weekday on or before the
+bare: the article's year; الشهر الجاري/المقبل: this or next month) and the relative-weekday rule: the latest such weekday on or before the
 article date, unless marked as future (المقبل/القادم after it, a future verb سـ/سوف earlier in its
 clause, or a deadline حتى/قبل just before it), then the first one after.
 """
@@ -111,6 +111,11 @@ def normalize_date(text: str, article_date: str | dt.date | None, before: str = 
             return f"{base.year - 1:04d}"
         if re.fullmatch(r"(العام|السنة) (الجاري|الحالي|الحالية)", text):
             return f"{base.year:04d}"
+        if re.fullmatch(r"الشهر (الجاري|الحالي)", text):
+            return f"{base.year:04d}-{base.month:02d}"
+        if re.fullmatch(r"الشهر (المقبل|القادم)", text):
+            following = dt.date(base.year + base.month // 12, base.month % 12 + 1, 1)
+            return f"{following.year:04d}-{following.month:02d}"
         parsed = _dateparser(text, base)
         return _iso(*parsed) if parsed else None
     number, name = month
