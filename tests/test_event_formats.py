@@ -133,4 +133,4 @@ def test_sample_events_and_values_are_all_read():
         assert all(d.metadata.get("date") for d in documents), split
         counts[split] = (sum(len(d.events) for d in documents), sum(len(e.arguments) for d in documents for e in d.events),
                          sum(len(d.values) for d in documents))
-    assert counts == {"train": (480, 996, 186), "dev": (73, 121, 23), "test": (65, 135, 25)}
+    assert counts == {"train": (627, 1389, 248), "dev": (73, 121, 23), "test": (65, 135, 25)}

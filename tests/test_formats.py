@@ -503,7 +503,7 @@ def test_read_documents_dispatch(tmp_path, brat_folder):
 
 def test_shipped_sample_data_reads_cleanly(sample_splits):
     sizes = {split: len(documents) for split, (documents, _) in sample_splits.items()}
-    assert sizes == {"train": 41, "dev": 6, "test": 6}
+    assert sizes == {"train": 50, "dev": 6, "test": 6}
     for split, (documents, report) in sample_splits.items():
         assert report.repaired == Counter() and report.skipped == Counter(), split
         for document in documents:
