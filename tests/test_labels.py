@@ -172,7 +172,7 @@ def test_round_trip_sample_without_proclitic_splitting_is_lossy(sample_splits):
     inside = lambda c: unicodedata.category(c)[0] in "LMN" or c == "_"  # noqa: E731
     expected = [(d.id, task, s.text_in(d.text)) for d in documents for task in ("ner", "triggers") for s in d.spans(task)
                 if (s.start > 0 and inside(d.text[s.start - 1])) or (s.end < len(d.text) and inside(d.text[s.end]))]
-    assert len(expected) == 260
+    assert len(expected) == 417
     assert sorted(misaligned) == sorted(expected)
     assert sorted(set(changed)) == sorted({(i, task) for i, task, _ in expected})
 
@@ -181,13 +181,13 @@ def test_misaligned_on_dev_test_with_train_only_segmenter(sample_splits):
     segmenter = WordSegmenter.from_documents(sample_splits["train"][0], split_proclitics=True)
     held_out = sample_splits["dev"][0] + sample_splits["test"][0]
     misaligned, _ = round_trip(held_out, segmenter)
-    # 12 spans (of 499) whose stem after a proclitic و/ب never occurs standalone in train, so the
-    # proclitic stays attached and the span boundary falls inside the word:
+    # 9 spans (of 499) whose stem after a proclitic و/ب never occurs standalone in the 50 train
+    # articles, so the proclitic stays attached and the span boundary falls inside the word (the
+    # 32 train articles before sets e and f left 12: احتجزوا، تدمر، كمين now occur alone in train):
     assert misaligned == [
         ("a09", "triggers", "استهدافه"), ("a09", "triggers", "اقتحامها"), ("b09", "ner", "أوفانيا"),
         ("d09", "ner", "بنش"), ("d09", "ner", "بنش"), ("d09", "ner", "جسر الشغور"), ("d09", "ner", "تفتناز"),
-        ("a10", "ner", "معربة"), ("b10", "triggers", "احتجزوا"), ("d10", "ner", "تدمر"), ("d10", "triggers", "كمين"),
-        ("d10", "triggers", "أقامت"),
+        ("a10", "ner", "معربة"), ("d10", "triggers", "أقامت"),
     ]
     documents = {d.id: d for d in held_out}
     for doc_id, task, text in misaligned:  # each one (or one of its mentions) starts right after an attached proclitic
