@@ -4,6 +4,8 @@ Each word is tokenised on its own (`is_split_into_words`), so the label of a wor
 first subword and predictions are read from there. Documents longer than the model's limit are cut
 into overlapping windows over whole words; every word is owned by exactly one window, the one
 where it has the most context on both sides, and is labelled and predicted only there.
+With static word vectors (`data.vectors.WordVectors`), every subword also carries the row of its
+word (`word_rows`; 0 for special tokens, padding and words outside the vectors' list).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Window:
     word_starts: list[int] = field(default_factory=list)  # subword position of each word, then the end
     pairs: np.ndarray | None = None  # (trigger, entity) candidates for the argument head (data.pairs)
     pair_keys: list = field(default_factory=list)  # their (trigger span, entity span)
+    word_rows: list[int] | None = None  # with word vectors: each position's word row (data.vectors)
 
     def as_example(self) -> dict:
         example = {"input_ids": self.input_ids}
@@ -40,6 +43,8 @@ class Window:
             example[f"labels_{task}"] = ids
         if self.pairs is not None:
             example["pairs_events"] = self.pairs.tolist()
+        if self.word_rows is not None:
+            example["word_rows"] = self.word_rows
         return example
 
 
@@ -61,8 +66,10 @@ class EncodedCorpus:
 
 class Featurizer:
     def __init__(self, tokenizer, segmenter: WordSegmenter, normalizer: ArabicNormalizer,
-                 schemes: dict[str, LabelScheme], max_length: int, stride: int, arguments: ArgumentSpec | None = None):
+                 schemes: dict[str, LabelScheme], max_length: int, stride: int, arguments: ArgumentSpec | None = None,
+                 vectors=None):
         self.tokenizer = tokenizer
+        self.vectors = vectors  # data.vectors.WordVectors or None
         self.arguments = arguments
         self.segmenter = segmenter
         self.normalizer = normalizer
@@ -93,12 +100,13 @@ class Featurizer:
                     if unknown:
                         stats[f"{task} spans of types the model does not know"] += unknown
                     stats[f"{task} spans with a boundary inside a word"] += len(misaligned)
-        pieces = self._subwords(documents, all_words, stats)
+        pieces, rows = self._subwords(documents, all_words, stats)
         windows = []
         for index, word_pieces in enumerate(pieces):
             for start, end, owned in self._windows(word_pieces):
                 windows.append(self._window(index, word_pieces, start, end, owned,
-                                            {t: gold[t][index] for t in self.schemes} if with_labels else None))
+                                            {t: gold[t][index] for t in self.schemes} if with_labels else None,
+                                            rows[index] if rows is not None else None))
         if self.arguments is not None and with_labels:
             for document, words in zip(documents, all_words):
                 stats["argument gold arguments"] += sum(len(e.arguments) for e in document.events)
@@ -125,8 +133,9 @@ class Featurizer:
             if labels is not None:
                 window.labels["events"] = labels
 
-    def _subwords(self, documents, all_words, stats) -> list[list[list[int]]]:
-        """Subword ids per word per document; a word the tokenizer drops becomes [UNK]."""
+    def _subwords(self, documents, all_words, stats) -> tuple[list[list[list[int]]], list[list[int]] | None]:
+        """Subword ids per word per document (a word the tokenizer drops becomes [UNK]); with word
+        vectors, also each word's row."""
         strings = []
         for document, words in zip(documents, all_words):
             row = []
@@ -134,6 +143,10 @@ class Featurizer:
                 original = document.text[start:end]
                 row.append(self.normalizer(original) or original)
             strings.append(row)
+        rows = None
+        if self.vectors is not None:
+            rows = [[self.vectors.lookup(word) for word in row] for row in strings]
+            stats["words with a static vector"] += sum(r != 0 for row in rows for r in row)
         nonempty = [row for row in strings if row]
         batch = self.tokenizer(nonempty, is_split_into_words=True, add_special_tokens=False) if nonempty else None
         pieces, row_number = [], 0
@@ -155,7 +168,7 @@ class Featurizer:
                     del word_ids[self.capacity:]
                     stats["words longer than a window (subwords cut)"] += 1
             pieces.append(per_word)
-        return pieces
+        return pieces, rows
 
     def _windows(self, word_pieces) -> list[tuple[int, int, list[int]]]:
         """(first word, end word, owned words) per window; windows overlap by ~stride subwords."""
@@ -188,16 +201,21 @@ class Featurizer:
             owned[number].append(word)
         return [(start, end, owned[n]) for n, (start, end) in enumerate(spans) if owned[n]]
 
-    def _window(self, index, word_pieces, start, end, owned, tags) -> Window:
+    def _window(self, index, word_pieces, start, end, owned, tags, rows=None) -> Window:
         input_ids = list(self.prefix)
+        word_rows = [0] * len(self.prefix) if rows is not None else None
         first_position = {}
         for word in range(start, end):
             first_position[word] = len(input_ids)
             input_ids.extend(word_pieces[word])
+            if rows is not None:
+                word_rows.extend([rows[word]] * len(word_pieces[word]))
         input_ids.extend(self.suffix)
+        if rows is not None:
+            word_rows.extend([0] * len(self.suffix))
         positions = [first_position[w] for w in owned]
         word_starts = [first_position[w] for w in range(start, end)] + [len(input_ids) - len(self.suffix)]
-        window = Window(index, input_ids, positions, owned, first_word=start, word_starts=word_starts)
+        window = Window(index, input_ids, positions, owned, first_word=start, word_starts=word_starts, word_rows=word_rows)
         if tags is not None:
             for task, scheme in self.schemes.items():
                 ids = [IGNORE_INDEX] * len(input_ids)
@@ -253,7 +271,7 @@ def _special_tokens(tokenizer) -> tuple[list[int], list[int]]:
 
 
 class Collator:
-    """Pads a batch of windows: input ids with the tokenizer's pad id, labels with IGNORE_INDEX."""
+    """Pads a batch of windows: input ids with the tokenizer's pad id, word rows with 0, labels with IGNORE_INDEX."""
 
     def __init__(self, pad_token_id: int):
         self.pad_token_id = pad_token_id
@@ -266,6 +284,8 @@ class Collator:
             "input_ids": torch.tensor([e["input_ids"] + [self.pad_token_id] * (longest - len(e["input_ids"])) for e in examples]),
             "attention_mask": torch.tensor([[1] * len(e["input_ids"]) + [0] * (longest - len(e["input_ids"])) for e in examples]),
         }
+        if "word_rows" in examples[0]:
+            batch["word_rows"] = torch.tensor([e["word_rows"] + [0] * (longest - len(e["word_rows"])) for e in examples])
         if "window_id" in examples[0]:
             batch["window_id"] = torch.tensor([e["window_id"] for e in examples])
         if "pairs_events" in examples[0]:

@@ -5,7 +5,8 @@ Training-time prediction (`train.run`), package evaluation and every Tagger back
 `PAD_MULTIPLE` and batched only with windows of that padded length, so a window's logits never
 depend on its batch mates (the same whatever the batch size or the order of documents) and little
 padding is computed. A runner is any callable `(input_ids, attention_mask) -> {task: logits}`
-on int64 numpy arrays: `TorchRunner` wraps a torch module, the ONNX backend has its own.
+on int64 numpy arrays: `TorchRunner` wraps a torch module, the ONNX backend has its own. Windows
+with static word vectors (`Window.word_rows`) also give the runner `word_rows=` (padded with 0).
 `predict_pairs` is the same path for the argument head: the windows that have candidate pairs,
 batched alike, the runner called with a third array `pairs` (B, P, PAIR_FIELDS), padded with zero pairs.
 """
@@ -28,8 +29,9 @@ def padded_length(length: int, max_length: int) -> int:
 
 
 def window_batches(windows: Sequence, batch_size: int, pad_token_id: int, max_length: int
-                   ) -> Iterator[tuple[list[int], np.ndarray, np.ndarray]]:
-    """(window indices, input_ids, attention_mask) per batch, shortest padded length first."""
+                   ) -> Iterator[tuple[list[int], np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+    """(window indices, input_ids, attention_mask, other inputs) per batch, shortest padded length
+    first; the other inputs are {"word_rows": ...} for windows with word vectors, else empty."""
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
     lengths = np.fromiter((len(w.input_ids) for w in windows), dtype=np.int64, count=len(windows))
@@ -42,11 +44,15 @@ def window_batches(windows: Sequence, batch_size: int, pad_token_id: int, max_le
             chunk = members[begin : begin + batch_size]
             input_ids = np.full((len(chunk), padded), pad_token_id, dtype=np.int64)
             attention_mask = np.zeros((len(chunk), padded), dtype=np.int64)
+            with_rows = windows[chunk[0]].word_rows is not None
+            word_rows = np.zeros((len(chunk), padded), dtype=np.int64) if with_rows else None
             for row, index in enumerate(chunk):
                 ids = windows[index].input_ids
                 input_ids[row, : len(ids)] = ids
                 attention_mask[row, : len(ids)] = 1
-            yield chunk, input_ids, attention_mask
+                if with_rows:
+                    word_rows[row, : len(ids)] = windows[index].word_rows
+            yield chunk, input_ids, attention_mask, ({"word_rows": word_rows} if with_rows else {})
 
 
 def predict_windows(runner: Runner, windows: Sequence, tasks: Sequence[str], pad_token_id: int, batch_size: int,
@@ -54,8 +60,8 @@ def predict_windows(runner: Runner, windows: Sequence, tasks: Sequence[str], pad
     """Logits per task per window (float32, one row per token of the window, padding cut off),
     in the order of `windows`."""
     out: dict[str, list] = {task: [None] * len(windows) for task in tasks}
-    for chunk, input_ids, attention_mask in window_batches(windows, batch_size, pad_token_id, max_length):
-        outputs = runner(input_ids, attention_mask)
+    for chunk, input_ids, attention_mask, other in window_batches(windows, batch_size, pad_token_id, max_length):
+        outputs = runner(input_ids, attention_mask, **other)
         for task in tasks:
             logits = np.asarray(outputs[task], dtype=np.float32)
             for row, index in enumerate(chunk):
@@ -68,12 +74,12 @@ def predict_pairs(runner, windows: Sequence, pad_token_id: int, batch_size: int,
     with_pairs = [i for i, w in enumerate(windows) if w.pairs is not None and len(w.pairs)]
     out: list = [np.zeros((0, 0), dtype=np.float32)] * len(windows)
     subset = [windows[i] for i in with_pairs]
-    for chunk, input_ids, attention_mask in window_batches(subset, batch_size, pad_token_id, max_length):
+    for chunk, input_ids, attention_mask, other in window_batches(subset, batch_size, pad_token_id, max_length):
         most = max(len(subset[i].pairs) for i in chunk)
         pairs = np.zeros((len(chunk), most, subset[chunk[0]].pairs.shape[1]), dtype=np.int64)
         for row, index in enumerate(chunk):
             pairs[row, : len(subset[index].pairs)] = subset[index].pairs
-        logits = np.asarray(runner(input_ids, attention_mask, pairs)["events"], dtype=np.float32)
+        logits = np.asarray(runner(input_ids, attention_mask, pairs, **other)["events"], dtype=np.float32)
         for row, index in enumerate(chunk):
             out[with_pairs[index]] = logits[row, : len(subset[index].pairs)]
     return out
@@ -92,13 +98,18 @@ class TorchRunner:
         self.tasks = list(tasks)
         self.bf16 = bf16
         self.device = next(module.parameters()).device  # after GPU training the model is still on the GPU
+        # a package's argument stage (encoder + argument head) has no use for the word rows
+        self.takes_word_rows = getattr(module, "word_vectors", None) is not None
         self._torch = torch
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, pairs: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, pairs: np.ndarray | None = None,
+                 word_rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
         torch = self._torch
         kwargs = {"input_ids": torch.from_numpy(input_ids).to(self.device), "attention_mask": torch.from_numpy(attention_mask).to(self.device)}
         if pairs is not None:
             kwargs["pairs_events"] = torch.from_numpy(pairs).to(self.device)
+        if word_rows is not None and self.takes_word_rows:
+            kwargs["word_rows"] = torch.from_numpy(word_rows).to(self.device)
         with torch.inference_mode(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16):
             outputs = self.module(**kwargs)
         tasks = self.tasks + (["events"] if pairs is not None else [])

@@ -3,6 +3,10 @@
 The encoder is any Hugging Face encoder loaded with `AutoModel.from_pretrained` (hub id or local
 folder; the shipped `models/compact-arabic-bert` is one, `model=embedded`), or a small BERT built
 from scratch for offline use (`model=tiny`).
+
+With static word vectors (`model.word_vectors`, data/vectors.py), each position's word vector
+(frozen; row 0, zeros, for words outside the list) is concatenated to the encoder's hidden state
+before the span heads; the argument head keeps to the encoder's states.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from transformers import AutoModel, BertConfig, BertModel
 
 from arabic_ie.data.labels import LabelScheme
 from arabic_ie.data.pairs import ArgumentSpec
+from arabic_ie.data.vectors import WordVectors
 from arabic_ie.model.arguments import ARGUMENTS_FILE, ArgumentHead
 from arabic_ie.model.crf import CRF
 from arabic_ie.model.viterbi import ViterbiDecoder
@@ -24,6 +29,7 @@ from arabic_ie.model.viterbi import ViterbiDecoder
 HEADS_FILE = "heads.safetensors"
 TAGGER_FILE = "tagger.json"
 CRF_FILE = "crf.safetensors"  # model.head=crf: transitions per task (model/crf.py)
+WORD_VECTORS_DIR = "word_vectors"  # model.word_vectors: the frozen table and its words (data.vectors)
 HEADS = ("linear", "crf")
 
 
@@ -32,7 +38,8 @@ class MultiHeadTagger(nn.Module):
     one forward pass serves every task (joint training)."""
 
     def __init__(self, encoder, schemes: dict[str, LabelScheme], dropout: float, loss_weights: dict[str, float] | None = None,
-                 arguments: ArgumentSpec | None = None, head: str = "linear", label_smoothing: float = 0.0):
+                 arguments: ArgumentSpec | None = None, head: str = "linear", label_smoothing: float = 0.0,
+                 word_vectors: WordVectors | None = None):
         super().__init__()
         if head not in HEADS:
             raise ValueError(f"unknown model.head {head!r}; expected one of {HEADS}")
@@ -46,7 +53,12 @@ class MultiHeadTagger(nn.Module):
         self.tasks = list(schemes)
         self.dropout = nn.Dropout(dropout)
         hidden = encoder.config.hidden_size
-        self.heads = nn.ModuleDict({task: nn.Linear(hidden, len(scheme)) for task, scheme in schemes.items()})
+        # frozen: words unseen in fine-tuning keep the place the news corpus gave them
+        self.vectors = word_vectors
+        self.word_vectors = (nn.Embedding.from_pretrained(torch.from_numpy(word_vectors.matrix).float(), freeze=True)
+                             if word_vectors is not None else None)
+        features = hidden + (self.word_vectors.embedding_dim if self.word_vectors is not None else 0)
+        self.heads = nn.ModuleDict({task: nn.Linear(features, len(scheme)) for task, scheme in schemes.items()})
         # head=crf: a linear-chain CRF over each task's word logits (loss: its NLL; decoding: Viterbi)
         self.crfs = nn.ModuleDict({task: CRF(scheme.labels) for task, scheme in schemes.items()} if head == "crf" else {})
         self.arguments = arguments
@@ -55,16 +67,23 @@ class MultiHeadTagger(nn.Module):
         self.loss_weights = {task: float((loss_weights or {}).get(task, 1.0)) for task in weighted}
         self.config = encoder.config  # Trainer reads a few attributes from model.config
 
-    def forward(self, input_ids, attention_mask=None, token_type_ids=None, window_id=None, pairs_events=None, **labels):
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, window_id=None, pairs_events=None,
+                word_rows=None, **labels):
         """`labels_<task>` tensors give the loss; `window_id` only travels with the batch;
-        `pairs_events` (B, P, PAIR_FIELDS) are the argument head's candidate pairs (data.pairs)."""
+        `pairs_events` (B, P, PAIR_FIELDS) are the argument head's candidate pairs (data.pairs);
+        `word_rows` (B, L) each position's row of the word vectors (a model with them needs it)."""
         kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
         if token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids
         hidden = self.dropout(self.encoder(**kwargs).last_hidden_state)
+        features = hidden
+        if self.word_vectors is not None:
+            if word_rows is None:
+                raise ValueError("this model has word vectors: give each position's word row (word_rows, from the Featurizer)")
+            features = torch.cat([hidden, self.dropout(self.word_vectors(word_rows).to(hidden.dtype))], -1)
         outputs, loss = {}, None
         for task in self.tasks:
-            logits = self.heads[task](hidden)
+            logits = self.heads[task](features)
             outputs[f"logits_{task}"] = logits
             task_labels = labels.get(f"labels_{task}")
             if task_labels is not None:
@@ -102,6 +121,10 @@ class MultiHeadTagger(nn.Module):
         if self.argument_head is not None:
             save_file({n: t.detach().contiguous() for n, t in self.argument_head.state_dict().items()}, str(folder / ARGUMENTS_FILE))
             meta["arguments"] = self.arguments.to_dict()
+        if self.vectors is not None:
+            self.vectors.save(folder / WORD_VECTORS_DIR)
+            meta["word_vectors"] = {"folder": WORD_VECTORS_DIR, "dim": self.vectors.dim, "words": len(self.vectors.words),
+                                    "fingerprint": self.vectors.fingerprint()}
         (folder / TAGGER_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
 
     @classmethod
@@ -111,7 +134,9 @@ class MultiHeadTagger(nn.Module):
         encoder = AutoModel.from_pretrained(folder, dtype=torch.float32)
         schemes = {t: LabelScheme.from_dict(d) for t, d in meta["schemes"].items()}
         arguments = ArgumentSpec.from_dict(meta["arguments"]) if meta.get("arguments") else None
-        model = cls(encoder, schemes, dropout, meta.get("loss_weights"), arguments, meta.get("head", "linear"))
+        vectors = WordVectors.load(folder / meta["word_vectors"]["folder"]) if meta.get("word_vectors") else None
+        model = cls(encoder, schemes, dropout, meta.get("loss_weights"), arguments, meta.get("head", "linear"),
+                    word_vectors=vectors)
         model.heads.load_state_dict(load_file(str(folder / HEADS_FILE)))
         if arguments is not None:
             model.argument_head.load_state_dict(load_file(str(folder / ARGUMENTS_FILE)))

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
@@ -23,6 +24,7 @@ from arabic_ie.data.documents import Document
 from arabic_ie.data.features import Collator, EncodedCorpus, Featurizer
 from arabic_ie.data.formats import write_jsonl
 from arabic_ie.data.labels import LabelScheme
+from arabic_ie.data.vectors import WordVectors
 from arabic_ie.evaluate.metrics import markdown_table, span_scores, summary_table
 from arabic_ie.model.batching import TorchRunner, predict_windows
 from arabic_ie.model.multitask import MultiHeadTagger, build_encoder, describe
@@ -53,6 +55,21 @@ def build_tokenizer(model_cfg, train_docs, segmenter, normalizer, saved: Path | 
         return load_tokenizer(str(saved))
     words = (normalizer(d.text[s:e]) or d.text[s:e] for d in train_docs for s, e in segmenter.words(d.text, d.words))
     return train_wordpiece(words, model_cfg.vocabulary.size, model_cfg.vocabulary.min_frequency)
+
+
+def load_word_vectors(model_cfg, normalizer: ArabicNormalizer, split_proclitics: bool) -> WordVectors | None:
+    """`model.word_vectors` (a folder written by scripts/word_vectors.py), or None. Warns when the
+    vectors' words were made otherwise than the Featurizer makes them: such words miss their rows."""
+    if not model_cfg.get("word_vectors"):
+        return None
+    vectors = WordVectors.load(model_cfg.word_vectors)
+    made = vectors.info.get("preprocessing", {})
+    ours = {"normalizer": dataclasses.asdict(normalizer), "split_proclitics": split_proclitics}
+    for key, value in ours.items():
+        if key in made and made[key] != value:
+            log.warning("word vectors %s were trained with %s=%s, this run uses %s: fewer words find their vector",
+                        model_cfg.word_vectors, key, made[key], value)
+    return vectors
 
 
 def decode_predictions(featurizer: Featurizer, corpus: EncodedCorpus, prediction, decoders: dict | None = None) -> dict:
@@ -143,7 +160,9 @@ def train(cfg, run_dir: str | Path) -> dict:
         tokenizer = build_tokenizer(cfg.model, train_docs, segmenter, normalizer, run_dir / "tokenizer")
         if main:
             tokenizer.save_pretrained(run_dir / "tokenizer")
-    featurizer = Featurizer(tokenizer, segmenter, normalizer, schemes, cfg.window.max_length, cfg.window.stride, arguments)
+    vectors = load_word_vectors(cfg.model, normalizer, bool(cfg.data.split_proclitics))
+    featurizer = Featurizer(tokenizer, segmenter, normalizer, schemes, cfg.window.max_length, cfg.window.stride, arguments,
+                            vectors)
     encoded = {split: featurizer.encode(docs) for split, docs in corpus.splits.items()}
     data_report = {"read": {s: r.to_dict() for s, r in corpus.reports.items()}, "features": {split: dict(sorted(c.stats.items())) for split, c in encoded.items()}}
     if main:
@@ -154,7 +173,8 @@ def train(cfg, run_dir: str | Path) -> dict:
     encoder = build_encoder(cfg.model, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id)
     # the Trainer applies trainer.label_smoothing_factor only to a "labels" input; our span losses do it
     model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights), arguments,
-                            cfg.model.get("head", "linear"), label_smoothing=cfg.trainer.label_smoothing_factor)
+                            cfg.model.get("head", "linear"), label_smoothing=cfg.trainer.label_smoothing_factor,
+                            word_vectors=vectors)
     log.info("model: %s, %.1fM parameters, tasks %s", describe(cfg.model), sum(p.numel() for p in model.parameters()) / 1e6, tasks)
 
     dev = encoded.get("dev")
@@ -270,7 +290,8 @@ def load_trained(run_dir: str | Path):
     model, meta = MultiHeadTagger.load(folder)
     tokenizer = load_tokenizer(str(folder))
     featurizer = Featurizer(tokenizer, WordSegmenter.from_dict(meta["segmenter"]), ArabicNormalizer(**meta["normalizer"]),
-                            model.schemes, meta["window"]["max_length"], meta["window"]["stride"], model.arguments)
+                            model.schemes, meta["window"]["max_length"], meta["window"]["stride"], model.arguments,
+                            model.vectors)
     return model, tokenizer, featurizer
 
 
