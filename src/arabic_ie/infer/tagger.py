@@ -44,7 +44,7 @@ from arabic_ie.data.labels import LabelScheme, tags_to_spans
 from arabic_ie.infer.events import add_date_values, argument_spec, event_records, event_runner, predict_events, spans_of
 from arabic_ie.model.batching import TorchRunner, predict_windows
 from arabic_ie.package.decoding import load_decoders
-from arabic_ie.package.loading import load_tokenizer
+from arabic_ie.package.loading import load_tokenizer, word_vectors
 from arabic_ie.package.manifest import TASK_KEYS, PackageError, read_manifest
 from arabic_ie.package.manifest import verify as verify_package
 
@@ -124,7 +124,8 @@ class Tagger:
         self.tokenizer = load_tokenizer(self.path, self.manifest)
         window = self.manifest["window"]
         self.featurizer = Featurizer(self.tokenizer, segmenter, ArabicNormalizer(**preprocessing["normalizer"]),
-                                     self.schemes, window["max_length"], window["stride"], argument_spec(self.manifest))
+                                     self.schemes, window["max_length"], window["stride"], argument_spec(self.manifest),
+                                     word_vectors(self.path, self.manifest))
         self.max_length = int(window["max_length"])
         self.decoders = load_decoders(self.path, self.manifest)  # CRF packages: Viterbi; else argmax
         if backend.startswith("torch"):

@@ -23,7 +23,13 @@ def model_card(manifest: dict, run_dir: Path | None = None, intended_use: str | 
              "With Hugging Face tools: `AutoModelForTokenClassification.from_pretrained(path)` and "
              f"`pipeline(\"token-classification\", model=path)` load the `{tasks[0]}` head "
              f"(labels {manifest['label_schemes'][tasks[0]]['labels'][:3]}...)."]
-    if len(tasks) > 1:
+    vectors = manifest.get("word_vectors")
+    if vectors:
+        lines[-1] = ("The heads also read static word vectors (`word_vectors/`, "
+                     f"{vectors['words']:,} words x {vectors['dim']}) beside the encoder, which a Hugging Face "
+                     "token-classification model cannot hold: its `classifier` in `model.safetensors` is only the "
+                     "hidden-state half of the first head. Use `arabic_ie.load`.")
+    elif len(tasks) > 1:
         lines.append(f"The other head(s) ({', '.join(tasks[1:])}) are in `heads.safetensors` as `<task>.weight` / "
                      "`<task>.bias`; `arabic_ie.hf_model(path, task)` returns a token-classification model "
                      "for any task (the same encoder, that task's head and labels).")

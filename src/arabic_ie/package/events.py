@@ -105,7 +105,8 @@ def check_arguments(run_dir: Path, folder: Path, manifest: dict) -> None:
     module = argument_model(folder, entry, load_torch_model(folder, manifest).encoder)
     ids, mask, pairs = example_inputs(module.head.spec)
     with torch.inference_mode():
-        expected = reference.eval()(input_ids=ids, attention_mask=mask, pairs_events=pairs)["logits_events"].numpy()
+        rows = torch.zeros_like(ids) if reference.word_vectors is not None else None  # the span heads' input only
+        expected = reference.eval()(input_ids=ids, attention_mask=mask, pairs_events=pairs, word_rows=rows)["logits_events"].numpy()
         got = module(ids, mask, pairs)[0].numpy()
     if not np.allclose(got, expected, atol=1e-5):
         raise PackageError(f"{folder}: exported argument logits differ from the run's model; the export is wrong")
@@ -127,7 +128,8 @@ class OnnxPairsRunner:
         self.session = ort.InferenceSession(Path(path).read_bytes(), sess_options=session_options(threads),
                                             providers=["CPUExecutionProvider"])
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, pairs: np.ndarray) -> dict[str, np.ndarray]:
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, pairs: np.ndarray, **_) -> dict[str, np.ndarray]:
+        # (word_rows, given for models with word vectors, are for the span heads only)
         (logits,) = self.session.run(["events"], {"input_ids": input_ids.astype(np.int64, copy=False),
                                                   "attention_mask": attention_mask.astype(np.int64, copy=False),
                                                   "pairs": pairs.astype(np.int64, copy=False)})

@@ -31,6 +31,7 @@ from arabic_ie.package.manifest import (
     TASK_KEYS,
     TOKENIZER_CONFIG,
     TOKENIZER_FILE,
+    VECTORS_FORMAT_VERSION,
     WEIGHTS_FILE,
     PackageError,
     file_entries,
@@ -147,20 +148,28 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
     license = license or meta.get("model_license") or DEFAULT_LICENSE
     primary = tasks[0]
 
-    # 1. weights: a standard token-classification model for the first task, other heads beside it
+    # 1. weights: a standard token-classification model for the first task, other heads beside it.
+    # With word vectors every head reads [hidden; vector] and lives in heads.safetensors; the
+    # classifier of the Hugging Face view then holds only the hidden-state half of the first head
+    # (hf_model refuses such a package; arabic_ie.load uses the whole heads).
+    vectors = meta.get("word_vectors")
     classifier = _token_classification_model(model_dir, schemes[primary]["labels"])
     heads = load_file(str(model_dir / "heads.safetensors"))
+    hidden = classifier.config.hidden_size
     with torch.no_grad():
-        classifier.classifier.weight.copy_(heads[f"{primary}.weight"])
+        classifier.classifier.weight.copy_(heads[f"{primary}.weight"][:, :hidden])
         classifier.classifier.bias.copy_(heads[f"{primary}.bias"])
     classifier.save_pretrained(folder, safe_serialization=True)
     for leftover in sorted(set(relative_files(folder)) - {CONFIG_FILE, WEIGHTS_FILE}):
         (folder / leftover).unlink()  # e.g. generation_config.json: nothing a tagger reads
-    others = {key: tensor.contiguous() for key, tensor in heads.items() if key.split(".", 1)[0] in tasks[1:]}
+    in_heads_file = tasks if vectors else tasks[1:]
+    others = {key: tensor.contiguous() for key, tensor in heads.items() if key.split(".", 1)[0] in in_heads_file}
     if others:
         save_file(others, str(folder / HEADS_FILE), metadata={"format": "pt"})
 
     decoding = write_decoding(model_dir, folder, meta)  # model.head=crf: the CRF scores for Viterbi
+    if vectors:  # model.word_vectors: the frozen table and its words, as the run saved them
+        shutil.copytree(model_dir / vectors["folder"], folder / vectors["folder"])
 
     # 2. tokenizer (with the Arabic normalisation inside, for Hugging Face users) and segmenter
     special_tokens, training_normalizer = _write_tokenizer(model_dir, folder, meta)
@@ -168,7 +177,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
 
     manifest = {
         "format": FORMAT,
-        "format_version": CRF_FORMAT_VERSION if decoding else ARGMAX_FORMAT_VERSION,
+        "format_version": VECTORS_FORMAT_VERSION if vectors else CRF_FORMAT_VERSION if decoding else ARGMAX_FORMAT_VERSION,
         "name": name,
         "version": str(version),
         "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
@@ -178,9 +187,12 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
         "weights": {
             "config": CONFIG_FILE,
             "architecture": type(classifier).__name__,
-            "heads": {task: ({"file": WEIGHTS_FILE, "weight": "classifier.weight", "bias": "classifier.bias"} if task == primary
+            "heads": {task: ({"file": WEIGHTS_FILE, "weight": "classifier.weight", "bias": "classifier.bias"}
+                             if task == primary and not vectors
                              else {"file": HEADS_FILE, "weight": f"{task}.weight", "bias": f"{task}.bias"}) for task in tasks},
         },
+        # static word vectors the heads read beside the encoder (model.word_vectors), or None
+        "word_vectors": dict(vectors) if vectors else None,
         "tokenizer": {"file": TOKENIZER_FILE, "config": TOKENIZER_CONFIG, "special_tokens": special_tokens,
                       # tokenizer.json's normalizer is the model's Arabic normalisation followed by this one (the
                       # training tokenizer's): Hugging Face tools given raw text get both. arabic_ie.load puts this
@@ -220,7 +232,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
         onnx_backend.export_onnx(module, tasks, folder / onnx_backend.FP32_FILE)
         onnx_backend.quantize_int8(folder / onnx_backend.FP32_FILE, folder / onnx_backend.INT8_FILE)
         manifest["onnx"] = {"fp32": onnx_backend.FP32_FILE, "int8": onnx_backend.INT8_FILE,
-                            "inputs": list(onnx_backend.INPUTS), "outputs": tasks,
+                            "inputs": onnx_backend.graph_inputs(module), "outputs": tasks,
                             "quantization": "onnxruntime quantize_dynamic, QInt8 weights of MatMul/Gemm"}
 
     manifest["events"] = package_events(run_dir, folder, meta, manifest, onnx)  # the argument head, if the run has one

@@ -15,16 +15,23 @@ from arabic_ie.package.manifest import verify as verify_package
 
 
 class TaskLogits(nn.Module):
-    """Encoder + one linear head per task: forward(input_ids, attention_mask) -> logits per task."""
+    """Encoder + one linear head per task: forward(input_ids, attention_mask) -> logits per task.
+    With word vectors (manifest "word_vectors"), forward also takes `word_rows` and the heads read
+    [hidden state; the word's vector], as in training (model/multitask.py)."""
 
-    def __init__(self, encoder: nn.Module, heads: dict[str, nn.Module]):
+    def __init__(self, encoder: nn.Module, heads: dict[str, nn.Module], word_vectors: nn.Embedding | None = None):
         super().__init__()
         self.encoder = encoder
         self.tasks = list(heads)
         self.heads = nn.ModuleList(heads.values())
+        self.word_vectors = word_vectors
 
-    def forward(self, input_ids, attention_mask):
+    def forward(self, input_ids, attention_mask, word_rows=None):
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        if self.word_vectors is not None:
+            if word_rows is None:
+                raise ValueError("this package's heads read word vectors: give word_rows (the Featurizer makes them)")
+            hidden = torch.cat([hidden, self.word_vectors(word_rows)], -1)
         return tuple(head(hidden) for head in self.heads)
 
 
@@ -48,6 +55,25 @@ def _token_classification(folder: Path):
     return model.eval()
 
 
+def word_vectors(folder: str | Path, manifest: dict):
+    """The package's static word vectors (data.vectors.WordVectors), or None; the word list must be
+    the one the heads were trained with (fingerprint in the manifest)."""
+    from arabic_ie.data.vectors import VectorsError, WordVectors
+
+    entry = manifest.get("word_vectors")
+    if not entry:
+        return None
+    folder = Path(folder)
+    try:
+        vectors = WordVectors.load(folder / entry["folder"])
+    except VectorsError as err:
+        raise PackageError(str(err)) from None
+    if vectors.fingerprint() != entry.get("fingerprint") or vectors.dim != entry.get("dim"):
+        raise PackageError(f"{folder / entry['folder']}: word vectors differ from the ones the manifest names "
+                           f"(fingerprint {vectors.fingerprint()}, dim {vectors.dim})")
+    return vectors
+
+
 def _head(folder: Path, spec: dict, labels: list[str], hidden: int) -> nn.Linear:
     from safetensors.torch import load_file
 
@@ -64,7 +90,9 @@ def load_torch_model(folder: str | Path, manifest: dict) -> TaskLogits:
     """The package's model as one module computing every task's logits (fp32, eval mode)."""
     folder = Path(folder)
     model = _token_classification(folder)
-    hidden = model.config.hidden_size
+    vectors = word_vectors(folder, manifest)
+    embedding = nn.Embedding.from_pretrained(torch.from_numpy(vectors.matrix).float(), freeze=True) if vectors else None
+    hidden = model.config.hidden_size + (vectors.dim if vectors else 0)
     heads = {}
     for task in manifest["tasks"]:
         spec = manifest["weights"]["heads"][task]
@@ -75,7 +103,7 @@ def load_torch_model(folder: str | Path, manifest: dict) -> TaskLogits:
             heads[task] = model.classifier
         else:
             heads[task] = _head(folder, spec, labels, hidden)
-    return TaskLogits(model.base_model, heads).eval()
+    return TaskLogits(model.base_model, heads, embedding).eval()
 
 
 def hf_model(path: str | Path, task: str | None = None, verify: bool = True):
@@ -86,6 +114,9 @@ def hf_model(path: str | Path, task: str | None = None, verify: bool = True):
     tokenizer=path)`."""
     folder = Path(path)
     manifest = verify_package(folder) if verify else read_manifest(folder)
+    if manifest.get("word_vectors"):
+        raise PackageError(f"{folder}: this package's heads also read static word vectors, which a Hugging Face "
+                           "token-classification model cannot hold: use arabic_ie.load(path)")
     task = task or manifest["tasks"][0]
     if task not in manifest["tasks"]:
         raise ValueError(f"{folder}: no {task!r} head; the package has {manifest['tasks']}")

@@ -9,6 +9,8 @@ token-classification model:
     model.safetensors       encoder (`bert.*`) + the first task's head (`classifier.*`)
     heads.safetensors       the other tasks' heads (`<task>.weight`, `<task>.bias`); joint packages only
     crf.safetensors         (model.head=crf) per task the CRF scores Viterbi decodes with (package/decoding.py)
+    word_vectors/           (model.word_vectors) vectors.safetensors, words.txt, vectors.json: the static
+                            word vectors the heads read (every head then lives in heads.safetensors)
     tokenizer.json, tokenizer_config.json
     segmenter.json          the word segmenter (proclitic splitting and its lexicon)
     onnx/model.onnx, onnx/model.int8.onnx   (optional) the ONNX graphs, fp32 and dynamic int8
@@ -26,7 +28,10 @@ from pathlib import Path, PurePosixPath
 
 MANIFEST = "manifest.json"
 FORMAT = "arabic-ie-package"
-FORMAT_VERSION = 2  # 2: may decode with a CRF (crf.safetensors, "decoding"); 1: argmax only, still read
+# 3: heads read static word vectors (word_vectors/); 2: may decode with a CRF (crf.safetensors,
+# "decoding"); 1: argmax only. Every version up to this one is read; export writes the lowest that fits.
+FORMAT_VERSION = 3
+VECTORS_FORMAT_VERSION = 3  # arabic-ie before it would feed the heads the hidden state alone
 DEFAULT_LICENSE = "Apache-2.0"  # the project's own; a pretrained encoder's licence (model.license) takes precedence
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"

@@ -2,7 +2,8 @@
 
 Export (at package time) needs torch's ONNX exporter (`onnx`, `onnxscript`); running needs only
 `onnxruntime` (the `onnx` extra). The graph takes `input_ids` and `attention_mask` (int64,
-dynamic batch and sequence axes) and returns one logits tensor per task, named after the task.
+dynamic batch and sequence axes), and `word_rows` for a model with static word vectors, and
+returns one logits tensor per task, named after the task.
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ ONNX_DIR = "onnx"
 FP32_FILE = f"{ONNX_DIR}/model.onnx"
 INT8_FILE = f"{ONNX_DIR}/model.int8.onnx"
 INPUTS = ("input_ids", "attention_mask")
+WORD_ROWS = "word_rows"  # the third input of a model with word vectors (data.vectors)
+
+
+def graph_inputs(module) -> list[str]:
+    """The graph's input names for `module` (package.loading.TaskLogits)."""
+    return list(INPUTS) + ([WORD_ROWS] if getattr(module, "word_vectors", None) is not None else [])
 
 
 def export_onnx(module, tasks: list[str], path: str | Path, example_length: int = 16) -> Path:
-    """Export `module` (forward(input_ids, attention_mask) -> one logits tensor per task) to `path`,
-    a single self-contained .onnx file (weights inside, no external data)."""
+    """Export `module` (forward(input_ids, attention_mask[, word_rows]) -> one logits tensor per task)
+    to `path`, a single self-contained .onnx file (weights inside, no external data)."""
     import torch
 
     path = Path(path)
@@ -33,6 +40,8 @@ def export_onnx(module, tasks: list[str], path: str | Path, example_length: int 
     input_ids = torch.full((2, example_length), 5, dtype=torch.long)
     attention_mask = torch.ones_like(input_ids)
     attention_mask[1, example_length // 2 :] = 0
+    names = graph_inputs(module)
+    inputs = (input_ids, attention_mask) + ((torch.arange(input_ids.numel()).view_as(input_ids) % module.word_vectors.num_embeddings,) if WORD_ROWS in names else ())
     batch, sequence = torch.export.Dim("batch"), torch.export.Dim("sequence")
     quiet = [logging.getLogger(name) for name in ("onnx_ir", "onnxscript", "torch.onnx")]
     levels = [logger.level for logger in quiet]
@@ -41,9 +50,9 @@ def export_onnx(module, tasks: list[str], path: str | Path, example_length: int 
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad(), _Restore(quiet, levels):
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            module, (input_ids, attention_mask), str(path),
-            input_names=list(INPUTS), output_names=list(tasks),
-            dynamic_shapes={"input_ids": {0: batch, 1: sequence}, "attention_mask": {0: batch, 1: sequence}},
+            module, inputs, str(path),
+            input_names=names, output_names=list(tasks),
+            dynamic_shapes={name: {0: batch, 1: sequence} for name in names},
             dynamo=True, external_data=False, verbose=False,
         )
     dedupe_initializers(path)
@@ -152,8 +161,12 @@ class OnnxRunner:
         outputs = [o.name for o in self.session.get_outputs()]
         if sorted(outputs) != sorted(self.tasks):
             raise ValueError(f"{self.path}: graph outputs {outputs} differ from the package's tasks {self.tasks}")
+        self.takes_word_rows = WORD_ROWS in {i.name for i in self.session.get_inputs()}
 
-    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray) -> dict[str, np.ndarray]:
-        values = self.session.run(self.tasks, {"input_ids": input_ids.astype(np.int64, copy=False),
-                                               "attention_mask": attention_mask.astype(np.int64, copy=False)})
-        return dict(zip(self.tasks, values))
+    def __call__(self, input_ids: np.ndarray, attention_mask: np.ndarray, word_rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        feed = {"input_ids": input_ids.astype(np.int64, copy=False), "attention_mask": attention_mask.astype(np.int64, copy=False)}
+        if self.takes_word_rows:
+            if word_rows is None:
+                raise ValueError(f"{self.path}: this graph reads word vectors: give word_rows (the Featurizer makes them)")
+            feed[WORD_ROWS] = word_rows.astype(np.int64, copy=False)
+        return dict(zip(self.tasks, self.session.run(self.tasks, feed)))

@@ -30,9 +30,12 @@ def check_export(run_dir: Path, folder: Path, manifest: dict) -> None:
     module = load_torch_model(folder, manifest)
     ids = torch.tensor([[2, 10, 11, 12, 13, 3], [2, 14, 15, 3, 0, 0]])
     mask = (torch.arange(6)[None, :] < torch.tensor([[6], [4]])).long()
+    # with word vectors: rows of known words (1..) and of the unknown row 0
+    rows = (torch.arange(12).view(2, 6) % reference.word_vectors.num_embeddings) if reference.word_vectors is not None else None
+    extra = {"word_rows": rows} if rows is not None else {}
     with torch.inference_mode():
-        expected = reference(input_ids=ids, attention_mask=mask)
-        got = module(ids, mask)
+        expected = reference(input_ids=ids, attention_mask=mask, **extra)
+        got = module(ids, mask, **extra)
     for task, logits in zip(manifest["tasks"], got):
         if not np.allclose(logits.numpy(), expected[f"logits_{task}"].numpy(), atol=1e-5):
             raise PackageError(f"{folder}: exported {task} logits differ from the run's model; the export is wrong")
@@ -43,7 +46,7 @@ def check_export(run_dir: Path, folder: Path, manifest: dict) -> None:
         from arabic_ie.package.onnx import OnnxRunner
 
         runner = OnnxRunner(folder / manifest["onnx"]["fp32"], manifest["tasks"], threads=1)
-        outputs = runner(ids.numpy(), mask.numpy())
+        outputs = runner(ids.numpy(), mask.numpy(), **{k: v.numpy() for k, v in extra.items()})
         for task, logits in zip(manifest["tasks"], got):
             gap = float(np.abs(outputs[task] - logits.numpy()).max())
             if gap > 1e-3:
