@@ -46,7 +46,7 @@ def test_default_config_is_sample_joint_embedded_with_top_level_seed():
     # the model's learning rate and the data's epochs reach the TrainingArguments config
     assert cfg.trainer.learning_rate == pytest.approx(3e-4)
     assert config("model=tiny").trainer.learning_rate == pytest.approx(1e-3)  # from scratch needs more
-    assert cfg.trainer.num_train_epochs == 40
+    assert cfg.trainer.num_train_epochs == 16
     assert config("data=anercorp").trainer.num_train_epochs == 6
 
 
