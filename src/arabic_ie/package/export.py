@@ -233,7 +233,7 @@ def _write_package(run_dir: Path, folder: Path, *, name, version, onnx, license,
         onnx_backend.quantize_int8(folder / onnx_backend.FP32_FILE, folder / onnx_backend.INT8_FILE)
         manifest["onnx"] = {"fp32": onnx_backend.FP32_FILE, "int8": onnx_backend.INT8_FILE,
                             "inputs": onnx_backend.graph_inputs(module), "outputs": tasks,
-                            "quantization": "onnxruntime quantize_dynamic, QInt8 weights of MatMul/Gemm"}
+                            "quantization": "onnxruntime quantize_dynamic, QInt8 weights (7-bit range) of MatMul/Gemm"}
 
     manifest["events"] = package_events(run_dir, folder, meta, manifest, onnx)  # the argument head, if the run has one
     (folder / CARD_FILE).write_text(model_card(manifest, run_dir, intended_use), encoding="utf-8")
