@@ -18,6 +18,7 @@ import numpy as np
 from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
 from arabic_ie.data.labels import LabelScheme, spans_to_tags, tags_to_spans
 from arabic_ie.data.pairs import PAIR_FIELDS, ArgumentSpec, gold_roles, sentence_numbers, window_pairs
+from arabic_ie.data.vectors import WordVectors
 
 IGNORE_INDEX = -100  # the label of positions that carry no loss (torch's CrossEntropyLoss default)
 
@@ -67,9 +68,9 @@ class EncodedCorpus:
 class Featurizer:
     def __init__(self, tokenizer, segmenter: WordSegmenter, normalizer: ArabicNormalizer,
                  schemes: dict[str, LabelScheme], max_length: int, stride: int, arguments: ArgumentSpec | None = None,
-                 vectors=None):
+                 vectors: WordVectors | None = None):
         self.tokenizer = tokenizer
-        self.vectors = vectors  # data.vectors.WordVectors or None
+        self.vectors = vectors
         self.arguments = arguments
         self.segmenter = segmenter
         self.normalizer = normalizer
