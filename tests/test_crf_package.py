@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from conftest import valid_iob2
-from test_inference import make_run
+from test_inference import make_run, rebuild_model
 from test_training import config
 
 from arabic_ie.infer.evaluation import evaluate_package
@@ -26,16 +26,17 @@ def crf_run(tmp_path_factory):
     """(run_dir, package_dir): make_run's random model with a CRF whose transitions favour
     forbidden moves, so that argmax and Viterbi differ a lot."""
     root = tmp_path_factory.mktemp("crf")
-    run = make_run(root / "run")
-    linear, meta = MultiHeadTagger.load(run / "model")
-    model = MultiHeadTagger(linear.encoder, linear.schemes, 0.0, head="crf")
-    model.heads.load_state_dict(linear.heads.state_dict())
-    torch.manual_seed(3)
-    with torch.no_grad():
-        for crf in model.crfs.values():
-            crf.transitions.normal_(0.0, 5.0)
-    extra = {k: v for k, v in meta.items() if k not in ("tasks", "schemes", "loss_weights", "head")}
-    model.save(run / "model", extra=extra)
+
+    def with_crf(linear, meta):
+        model = MultiHeadTagger(linear.encoder, linear.schemes, 0.0, head="crf")
+        model.heads.load_state_dict(linear.heads.state_dict())
+        torch.manual_seed(3)
+        with torch.no_grad():
+            for crf in model.crfs.values():
+                crf.transitions.normal_(0.0, 5.0)
+        return model
+
+    run = rebuild_model(make_run(root / "run"), with_crf)
     return run, export_package(run, root / "pkg", name="test_crf", onnx=True)
 
 

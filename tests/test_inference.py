@@ -93,6 +93,16 @@ def make_run(folder: Path, tasks=("ner", "triggers"), max_length: int = 32, stri
     return folder
 
 
+def rebuild_model(run: Path, build) -> Path:
+    """Replace the model of a `make_run` run with `build(loaded_model, meta)` (a MultiHeadTagger),
+    saved with the run's normalizer, segmenter and window."""
+    loaded, meta = MultiHeadTagger.load(run / "model")
+    model = build(loaded, meta)
+    own = ("tasks", "schemes", "loss_weights", "head", "arguments", "word_vectors")  # what save() writes itself
+    model.save(run / "model", extra={k: v for k, v in meta.items() if k not in own})
+    return run
+
+
 @pytest.fixture(scope="module")
 def joint(tmp_path_factory):
     """(run_dir, package_dir) of a joint model, exported with its ONNX graphs."""

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from test_inference import SAMPLE_DIR, make_run
+from test_inference import SAMPLE_DIR, make_run, rebuild_model
 from test_training import config
 
 from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
@@ -100,24 +100,24 @@ def vectors_run(tmp_path_factory):
     """(run_dir, package_dir): make_run's random model with random word vectors for the most
     frequent train words, scaled up so that they move the tags."""
     root = tmp_path_factory.mktemp("vectors")
-    run = make_run(root / "run")
-    plain, meta = MultiHeadTagger.load(run / "model")
-    train_docs, _ = read_brat(SAMPLE_DIR / "train")
-    segmenter = WordSegmenter.from_dict(meta["segmenter"])
-    counts: dict[str, int] = {}
-    for d in train_docs:
-        for s, e in segmenter.words(d.text):
-            word = NORMALIZER(d.text[s:e]) or d.text[s:e]
-            counts[word] = counts.get(word, 0) + 1
-    vectors = small_vectors(sorted(counts, key=lambda w: -counts[w])[:500], dim=8)
-    vectors.matrix *= 20
-    model = MultiHeadTagger(plain.encoder, plain.schemes, 0.0, arguments=plain.arguments, word_vectors=vectors)
-    torch.manual_seed(5)
-    with torch.no_grad():
-        for head in model.heads.values():
-            head.weight.normal_(0.0, 1.0)
-    extra = {k: v for k, v in meta.items() if k not in ("tasks", "schemes", "loss_weights", "head")}
-    model.save(run / "model", extra=extra)
+
+    def with_vectors(plain, meta):
+        segmenter = WordSegmenter.from_dict(meta["segmenter"])
+        counts: dict[str, int] = {}
+        for d in read_brat(SAMPLE_DIR / "train")[0]:
+            for s, e in segmenter.words(d.text):
+                word = NORMALIZER(d.text[s:e]) or d.text[s:e]
+                counts[word] = counts.get(word, 0) + 1
+        vectors = small_vectors(sorted(counts, key=lambda w: -counts[w])[:500], dim=8)
+        vectors.matrix *= 20
+        model = MultiHeadTagger(plain.encoder, plain.schemes, 0.0, arguments=plain.arguments, word_vectors=vectors)
+        torch.manual_seed(5)
+        with torch.no_grad():
+            for head in model.heads.values():
+                head.weight.normal_(0.0, 1.0)
+        return model
+
+    run = rebuild_model(make_run(root / "run"), with_vectors)
     return run, export_package(run, root / "pkg", name="test_vectors", onnx=True)
 
 
