@@ -123,9 +123,10 @@ class Tagger:
         segmenter = WordSegmenter.from_dict(json.loads((self.path / preprocessing["segmenter"]).read_text(encoding="utf-8")))
         self.tokenizer = load_tokenizer(self.path, self.manifest)
         window = self.manifest["window"]
+        vectors = word_vectors(self.path, self.manifest)
         self.featurizer = Featurizer(self.tokenizer, segmenter, ArabicNormalizer(**preprocessing["normalizer"]),
                                      self.schemes, window["max_length"], window["stride"], argument_spec(self.manifest),
-                                     word_vectors(self.path, self.manifest))
+                                     vectors)
         self.max_length = int(window["max_length"])
         self.decoders = load_decoders(self.path, self.manifest)  # CRF packages: Viterbi; else argmax
         if backend.startswith("torch"):
@@ -135,7 +136,7 @@ class Tagger:
 
             if threads:
                 torch.set_num_threads(int(threads))
-            module = load_torch_model(self.path, self.manifest)
+            module = load_torch_model(self.path, self.manifest, vectors)  # read once, above
             self.runner = TorchRunner(module, self.tasks, bf16=backend == "torch-bf16")
             self.event_runner = event_runner(self.path, self.manifest, backend, threads, module)
         else:

@@ -86,11 +86,16 @@ def _head(folder: Path, spec: dict, labels: list[str], hidden: int) -> nn.Linear
     return head
 
 
-def load_torch_model(folder: str | Path, manifest: dict) -> TaskLogits:
-    """The package's model as one module computing every task's logits (fp32, eval mode)."""
+_UNREAD = object()
+
+
+def load_torch_model(folder: str | Path, manifest: dict, vectors=_UNREAD) -> TaskLogits:
+    """The package's model as one module computing every task's logits (fp32, eval mode).
+    `vectors`: the package's word vectors when the caller has already read them (`word_vectors`)."""
     folder = Path(folder)
     model = _token_classification(folder)
-    vectors = word_vectors(folder, manifest)
+    if vectors is _UNREAD:
+        vectors = word_vectors(folder, manifest)
     embedding = nn.Embedding.from_pretrained(torch.from_numpy(vectors.matrix).float(), freeze=True) if vectors else None
     hidden = model.config.hidden_size + (vectors.dim if vectors else 0)
     heads = {}
