@@ -48,6 +48,10 @@ def test_default_config_is_sample_joint_embedded_with_top_level_seed():
     assert config("model=tiny").trainer.learning_rate == pytest.approx(1e-3)  # from scratch needs more
     assert cfg.trainer.num_train_epochs == 16
     assert config("data=anercorp").trainer.num_train_epochs == 6
+    # the shipped encoder's measured recipe (docs/accuracy.md); hub models keep a linear head, one rate
+    assert (cfg.model.head, cfg.model.layer_lr_decay) == ("crf", 0.8)
+    assert (config("model=arabertv02").model.head, config("model=arabertv02").model.layer_lr_decay) == ("linear", None)
+    assert "layer_lr_decay" not in cfg  # a model setting, not a top-level one
 
 
 def test_any_training_argument_can_be_overridden_and_typos_are_refused():

@@ -191,7 +191,7 @@ def train(cfg, run_dir: str | Path) -> dict:
 
     callbacks = [EarlyStoppingCallback(cfg.early_stopping_patience)] if dev is not None and args.load_best_model_at_end else []
     trainer_cls = parameter_groups_trainer(Trainer, cfg.task.get("head_learning_rate") if arguments is not None else None,
-                                           cfg.layer_lr_decay)
+                                           cfg.model.get("layer_lr_decay"))
     trainer = trainer_cls(
         model=model,
         args=args,
