@@ -171,13 +171,17 @@ def plan(command: str) -> list[tuple[str, str | None, list[str]]]:
 @functools.cache
 def compose(config_name: str, version_base: str | None, overrides: tuple[str, ...]) -> None:
     """Compose as the script would, with Hydra's public compose API; raises if an override names a
-    missing key or config option (struct mode). Cached: the same command may appear in several docs."""
+    missing key or config option (struct mode), or if the run directory Hydra makes before the job
+    starts does not resolve (evaluate.py's once named a training run's ${task.name}). Cached: the
+    same command may appear in several docs."""
     from hydra import compose as hydra_compose
     from hydra import initialize_config_dir
+    from omegaconf import OmegaConf
 
     _setup()
     with initialize_config_dir(config_dir=str(REPO / "configs"), version_base=version_base):
-        hydra_compose(config_name, overrides=list(overrides), return_hydra_config=True)
+        cfg = hydra_compose(config_name, overrides=list(overrides), return_hydra_config=True)
+        OmegaConf.select(cfg, "hydra.run.dir", throw_on_resolution_failure=True)
 
 
 def check_commands(commands: list[str]) -> dict[str, str]:
