@@ -50,7 +50,8 @@ def test_default_config_is_sample_joint_embedded_with_top_level_seed():
     assert config("data=anercorp").trainer.num_train_epochs == 6
     # the shipped encoder's measured recipe (docs/accuracy.md); hub models keep a linear head, one rate
     assert (cfg.model.head, cfg.model.layer_lr_decay) == ("crf", 0.8)
-    assert (config("model=arabertv02").model.head, config("model=arabertv02").model.layer_lr_decay) == ("linear", None)
+    hub = config("model=arabertv02").model
+    assert (hub.head, hub.layer_lr_decay) == ("linear", None)
     assert "layer_lr_decay" not in cfg  # a model setting, not a top-level one
 
 
