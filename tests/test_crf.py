@@ -12,6 +12,7 @@ from conftest import valid_iob2
 
 from arabic_ie.data.labels import LabelScheme
 from arabic_ie.model.crf import CRF, compact
+from arabic_ie.model.multitask import task_heads
 from arabic_ie.model.viterbi import ViterbiDecoder, constrain, iob2_masks, viterbi
 
 LABELS = LabelScheme("ner", ("LOC", "PER")).labels  # O, B-LOC, I-LOC, B-PER, I-PER
@@ -93,3 +94,16 @@ def test_the_numpy_constraints_match_the_torch_ones():
     raw = {k: v.detach().numpy() for k, v in crf.state_dict().items()}
     for key, value in constrain(raw, LABELS).items():
         assert np.allclose(value, crf.export()[key])
+
+
+def test_model_head_is_one_name_or_a_name_per_span_task():
+    assert task_heads("crf", ["ner", "triggers"]) == {"ner": "crf", "triggers": "crf"}
+    # unnamed tasks are linear; a span task this run does not train (triggers) is ignored
+    assert task_heads({"ner": "crf"}, ["ner", "triggers"]) == {"ner": "crf", "triggers": "linear"}
+    assert task_heads({"ner": "crf", "triggers": "linear"}, ["ner"]) == {"ner": "crf"}
+    with pytest.raises(ValueError, match=r"model.head names \['entities'\], which are not span tasks"):
+        task_heads({"entities": "crf"}, ["ner"])
+    with pytest.raises(ValueError, match="unknown model.head 'lstm' for triggers"):
+        task_heads({"triggers": "lstm"}, ["ner", "triggers"])
+    with pytest.raises(ValueError, match="unknown model.head 'softmax' for ner"):
+        task_heads("softmax", ["ner"])

@@ -1,6 +1,7 @@
 """A CRF run (model.head=crf) exported as a package: the CRF scores travel in crf.safetensors and
 the manifest, and the Tagger's spans (PyTorch and the fp32 ONNX graph, Viterbi after) are those
-of the training-time evaluation; a package without "decoding" (as before the CRF) still loads."""
+of the training-time evaluation; a package without "decoding" (as before the CRF) still loads;
+a CRF for one task only (model.head={ner: crf}) decodes the other task by argmax."""
 
 from __future__ import annotations
 
@@ -26,18 +27,21 @@ def crf_run(tmp_path_factory):
     """(run_dir, package_dir): make_run's random model with a CRF whose transitions favour
     forbidden moves, so that argmax and Viterbi differ a lot."""
     root = tmp_path_factory.mktemp("crf")
+    run = rebuild_model(make_run(root / "run"), with_crf("crf"))
+    return run, export_package(run, root / "pkg", name="test_crf", onnx=True)
 
-    def with_crf(linear, meta):
-        model = MultiHeadTagger(linear.encoder, linear.schemes, 0.0, head="crf")
+
+def with_crf(head):
+    """A rebuild_model step: make_run's linear heads under `head` (model.head), CRF transitions random."""
+    def rebuild(linear, meta):
+        model = MultiHeadTagger(linear.encoder, linear.schemes, 0.0, head=head)
         model.heads.load_state_dict(linear.heads.state_dict())
         torch.manual_seed(3)
         with torch.no_grad():
             for crf in model.crfs.values():
                 crf.transitions.normal_(0.0, 5.0)
         return model
-
-    run = rebuild_model(make_run(root / "run"), with_crf)
-    return run, export_package(run, root / "pkg", name="test_crf", onnx=True)
+    return rebuild
 
 
 def test_the_package_lists_the_crf_scores(crf_run):
@@ -83,3 +87,18 @@ def test_a_package_without_decoding_still_loads_and_decodes_by_argmax(crf_run, t
     (old / "manifest.json").write_text(json.dumps(manifest))
     tagger = load(old, backend="torch")
     assert tagger.decoders == {} and isinstance(tagger("محمد في دمشق"), dict)
+
+
+def test_a_crf_for_one_task_decodes_that_task_by_viterbi_and_the_other_by_argmax(tmp_path):
+    run = rebuild_model(make_run(tmp_path / "run"), with_crf({"ner": "crf"}))
+    model, meta = MultiHeadTagger.load(run / "model")
+    assert meta["head"] == model.head == {"ner": "crf", "triggers": "linear"} and list(model.crfs) == ["ner"]
+    pkg = export_package(run, tmp_path / "pkg", name="test_mixed", onnx=False)
+    manifest = json.loads((pkg / "manifest.json").read_text())
+    assert list(manifest["decoding"]) == ["ner"] and manifest["format_version"] == 2
+    assert list(load(pkg, backend="torch").decoders) == ["ner"]
+    data = config().data
+    run_metrics = evaluate_run(run, data, ["test"], batch_size=8, output_dir=tmp_path / "eval")
+    package_metrics = evaluate_package(pkg, data, ["test"], batch_size=8, backend="torch")
+    for task in ("ner", "triggers"):
+        assert package_metrics["test"][task]["seqeval"] == run_metrics["test"][task]

@@ -19,6 +19,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from transformers import AutoModel, BertConfig, BertModel
 
+from arabic_ie.data.documents import TASKS
 from arabic_ie.data.labels import LabelScheme
 from arabic_ie.data.pairs import ArgumentSpec
 from arabic_ie.data.vectors import WordVectors
@@ -33,20 +34,39 @@ WORD_VECTORS_DIR = "word_vectors"  # model.word_vectors: the frozen table and it
 HEADS = ("linear", "crf")
 
 
+def task_heads(head, tasks) -> dict[str, str]:
+    """`model.head` per span task: one name for every task ("linear" or "crf"), or a mapping from
+    task to name (e.g. {ner: crf, triggers: linear}); a task the mapping does not name is linear,
+    and a name of a span task this run does not train is ignored (so one model config serves
+    task=ner and task=joint)."""
+    if isinstance(head, str):
+        named = {task: head for task in tasks}
+    else:
+        named = dict(head)
+        unknown = sorted(set(named) - set(TASKS))
+        if unknown:
+            raise ValueError(f"model.head names {unknown}, which are not span tasks; expected keys among {list(TASKS)}")
+        named = {task: named.get(task, "linear") for task in tasks}
+    for task, name in named.items():
+        if name not in HEADS:
+            raise ValueError(f"unknown model.head {name!r} for {task}; expected one of {HEADS}")
+    return named
+
+
 class MultiHeadTagger(nn.Module):
     """Encoder + a linear head per span task, and optionally the argument head (task `events`);
     one forward pass serves every task (joint training)."""
 
     def __init__(self, encoder, schemes: dict[str, LabelScheme], dropout: float, loss_weights: dict[str, float] | None = None,
-                 arguments: ArgumentSpec | None = None, head: str = "linear", label_smoothing: float = 0.0,
+                 arguments: ArgumentSpec | None = None, head: str | dict = "linear", label_smoothing: float = 0.0,
                  word_vectors: WordVectors | None = None):
         super().__init__()
-        if head not in HEADS:
-            raise ValueError(f"unknown model.head {head!r}; expected one of {HEADS}")
-        if head == "crf" and label_smoothing:
+        self.head = task_heads(head, schemes)
+        crf_tasks = [task for task, name in self.head.items() if name == "crf"]
+        if crf_tasks and label_smoothing:
             raise ValueError("label smoothing (trainer.label_smoothing_factor) smooths the linear head's cross-entropy; "
-                             "model.head=crf is trained on the CRF's likelihood, which has none: set one of the two")
-        self.head = head
+                             f"model.head=crf is trained on the CRF's likelihood, which has none (here for {', '.join(crf_tasks)}): "
+                             "set one of the two")
         self.label_smoothing = float(label_smoothing)  # of the linear heads' cross-entropy (training only)
         self.encoder = encoder
         self.schemes = dict(schemes)
@@ -59,8 +79,8 @@ class MultiHeadTagger(nn.Module):
                              if word_vectors is not None else None)
         features = hidden + (self.word_vectors.embedding_dim if self.word_vectors is not None else 0)
         self.heads = nn.ModuleDict({task: nn.Linear(features, len(scheme)) for task, scheme in schemes.items()})
-        # head=crf: a linear-chain CRF over each task's word logits (loss: its NLL; decoding: Viterbi)
-        self.crfs = nn.ModuleDict({task: CRF(scheme.labels) for task, scheme in schemes.items()} if head == "crf" else {})
+        # head crf: a linear-chain CRF over the task's word logits (loss: its NLL; decoding: Viterbi)
+        self.crfs = nn.ModuleDict({task: CRF(schemes[task].labels) for task in crf_tasks})
         self.arguments = arguments
         self.argument_head = ArgumentHead(hidden, arguments, dropout) if arguments is not None else None
         weighted = self.tasks + (["events"] if arguments is not None else [])

@@ -1,5 +1,6 @@
 """How a package turns word logits into tags: argmax (no "decoding" entry, every package before
-the CRF head) or Viterbi under a CRF's IOB2-constrained scores (`model.head=crf` runs).
+the CRF head) or Viterbi under a CRF's IOB2-constrained scores (the tasks of a run with
+`model.head=crf`, or those a per-task `model.head` mapping gives a CRF; the others argmax).
 
 crf.safetensors holds, per task, the constrained `<task>.transitions` (from, to),
 `<task>.start_transitions` and `<task>.end_transitions` (float32); the manifest's "decoding"
@@ -18,17 +19,20 @@ ARGMAX_FORMAT_VERSION = 1  # every other package stays readable by older arabic-
 
 
 def write_decoding(model_dir: Path, folder: Path, meta: dict) -> dict | None:
-    """Write crf.safetensors for a CRF run and return the manifest's "decoding" entry (None: argmax)."""
-    if meta.get("head", "linear") != "crf":
-        return None
+    """Write crf.safetensors for a run with CRF heads and return the manifest's "decoding" entry,
+    one per CRF task (None: argmax for every task)."""
     import torch
     from safetensors.torch import load_file, save_file
 
+    from arabic_ie.model.multitask import task_heads
     from arabic_ie.model.viterbi import CRF_KEYS, constrain
 
+    crf_tasks = [task for task, head in task_heads(meta.get("head", "linear"), meta["tasks"]).items() if head == "crf"]
+    if not crf_tasks:
+        return None
     raw = load_file(str(model_dir / CRF_FILE))
     tensors, decoding = {}, {}
-    for task in meta["tasks"]:
+    for task in crf_tasks:
         scores = constrain({key: raw[f"{task}.{key}"].float().numpy() for key in CRF_KEYS}, meta["schemes"][task]["labels"])
         tensors.update({f"{task}.{key}": torch.from_numpy(value).contiguous() for key, value in scores.items()})
         decoding[task] = {"type": "crf-viterbi", "file": CRF_FILE, **{key: f"{task}.{key}" for key in CRF_KEYS},
