@@ -38,7 +38,7 @@ def task_heads(head, tasks) -> dict[str, str]:
     """`model.head` per span task: one name for every task ("linear" or "crf"), or a mapping from
     task to name (e.g. {ner: crf, triggers: linear}); a task the mapping does not name is linear,
     and a name of a span task this run does not train is ignored (so one model config serves
-    task=ner and task=joint)."""
+    task=ner and task=joint). Any mapping will do (a Hydra DictConfig too); the result is plain."""
     if isinstance(head, str):
         named = {task: head for task in tasks}
     else:

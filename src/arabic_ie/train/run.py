@@ -57,12 +57,6 @@ def build_tokenizer(model_cfg, train_docs, segmenter, normalizer, saved: Path | 
     return train_wordpiece(words, model_cfg.vocabulary.size, model_cfg.vocabulary.min_frequency)
 
 
-def head_config(model_cfg) -> str | dict:
-    """`model.head` as MultiHeadTagger takes it: one name, or a plain dict of task -> name."""
-    head = model_cfg.get("head", "linear")
-    return head if isinstance(head, str) else OmegaConf.to_container(head, resolve=True)
-
-
 def load_word_vectors(model_cfg, normalizer: ArabicNormalizer, split_proclitics: bool) -> WordVectors | None:
     """`model.word_vectors` (a folder written by scripts/word_vectors.py), or None. Warns when the
     vectors' words were made otherwise than the Featurizer makes them: such words miss their rows."""
@@ -179,7 +173,7 @@ def train(cfg, run_dir: str | Path) -> dict:
     encoder = build_encoder(cfg.model, vocab_size=len(tokenizer), pad_token_id=tokenizer.pad_token_id)
     # the Trainer applies trainer.label_smoothing_factor only to a "labels" input; our span losses do it
     model = MultiHeadTagger(encoder, schemes, cfg.model.head_dropout, dict(cfg.task.loss_weights), arguments,
-                            head_config(cfg.model), label_smoothing=cfg.trainer.label_smoothing_factor,
+                            cfg.model.get("head", "linear"), label_smoothing=cfg.trainer.label_smoothing_factor,
                             word_vectors=vectors)
     log.info("model: %s, %.1fM parameters, tasks %s", describe(cfg.model), sum(p.numel() for p in model.parameters()) / 1e6, tasks)
 
