@@ -359,6 +359,21 @@ def test_continued_pretraining_starts_from_a_checkpoint_and_its_tokenizer(pretra
     assert "continued from" in (tmp_path / "continued" / "model" / "README.md").read_text(encoding="utf-8")
 
 
+def test_freeze_encoder_trains_the_mlm_head_only(pretrained, corpus, tmp_path):
+    run_dir, cache = pretrained
+    start = AutoModelForMaskedLM.from_pretrained(run_dir / "model")
+    summary = pretrain(config(corpus, cache, f"init_from={run_dir / 'model'}", "freeze_encoder=true",
+                              "trainer.max_steps=2", "trainer.warmup_steps=0", "trainer.learning_rate=1e-2",
+                              "trainer.eval_strategy=no", "trainer.save_strategy=no"),
+                       tmp_path / "head")
+    assert summary["freeze_encoder"]
+    head = AutoModelForMaskedLM.from_pretrained(tmp_path / "head" / "model")
+    for name, weight in start.bert.state_dict().items():
+        assert torch.equal(weight, head.bert.state_dict()[name]), name
+    assert not torch.equal(start.cls.predictions.transform.dense.weight, head.cls.predictions.transform.dense.weight)
+    assert not torch.equal(start.cls.predictions.bias, head.cls.predictions.bias)
+
+
 def test_shipping_writes_an_fp16_encoder_with_tokenizer_card_and_loss_curve(pretrained, tmp_path):
     from safetensors import safe_open
 

@@ -198,6 +198,14 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
     if cfg.get("position_init") == "sinusoidal":  # a resumed run then loads its checkpoint's own positions
         sinusoidal_positions_(model, cfg.position_init_scale)
         log.info("position embeddings set to a sinusoidal table (scale %s)", cfg.position_init_scale)
+    if cfg.get("freeze_encoder"):
+        # Continuing a shipped encoder (no MLM head): a random head's gradients would reach the encoder
+        # while the loss is high, so the head (transform, output bias) is fitted first, the encoder and
+        # the decoder tied to its word embeddings held fixed (docs/pretraining.md).
+        for parameter in model.base_model.parameters():
+            parameter.requires_grad = False
+        log.info("encoder frozen: %d trainable parameters (the MLM head)",
+                 sum(p.numel() for p in model.parameters() if p.requires_grad))
     masked_only = cfg.mlm_head == "masked_only"
     if masked_only and mlm_head(model) is None:
         log.warning("%s has no position-wise MLM head we know: scoring every position", type(model).__name__)
@@ -233,6 +241,7 @@ def pretrain(cfg, run_dir: str | Path) -> dict:
         "documents": {s: packed.meta["splits"][s]["documents"] for s in ("train", "heldout")},
         "tokens": {s: packed.meta["splits"][s]["tokens"] for s in ("train", "heldout")},
         "seq_length": cfg.seq_length, "masking": dict(cfg.masking), "mlm_head": "masked_only" if masked_only else "full",
+        "freeze_encoder": bool(cfg.get("freeze_encoder")),
         "bf16": bool(args.bf16), "device": device_name(),
         "optimisation": optimisation(args),
         "steps": trainer.state.global_step, "tokens_seen": trainer.state.global_step * tokens_per_step,
