@@ -95,6 +95,23 @@ def test_every_subword_carries_its_words_row_and_padding_is_zero():
     assert batch["word_rows"].tolist() == [[0, 2, 0], [0, 0, 0]]
 
 
+def test_span_features_put_each_words_vector_beside_its_hidden_state():
+    from arabic_ie.model.word_features import frozen_table, span_features
+
+    table = frozen_table(small_vectors(["قصف", "درعا"], dim=2))
+    hidden = torch.arange(6, dtype=torch.float32).view(1, 3, 2)
+    rows = torch.tensor([[0, 2, 1]])
+    features = span_features(hidden, table, rows)
+    assert features.shape == (1, 3, 4)
+    assert torch.equal(features[..., :2], hidden)
+    assert features[0, 0, 2:].tolist() == [0.0, 0.0]  # row 0: special tokens and unknown words
+    assert torch.equal(features[0, 1, 2:], table.weight[2]) and torch.equal(features[0, 2, 2:], table.weight[1])
+    assert not table.weight.requires_grad  # frozen
+    assert span_features(hidden, None, None) is hidden
+    with pytest.raises(ValueError, match="read static word vectors: give each position's word row"):
+        span_features(hidden, table, None)
+
+
 @pytest.fixture(scope="module")
 def vectors_run(tmp_path_factory):
     """(run_dir, package_dir): make_run's random model with random word vectors for the most

@@ -26,6 +26,7 @@ from arabic_ie.data.vectors import WordVectors
 from arabic_ie.model.arguments import ARGUMENTS_FILE, ArgumentHead
 from arabic_ie.model.crf import CRF
 from arabic_ie.model.viterbi import ViterbiDecoder
+from arabic_ie.model.word_features import frozen_table, span_features
 
 HEADS_FILE = "heads.safetensors"
 TAGGER_FILE = "tagger.json"
@@ -73,10 +74,8 @@ class MultiHeadTagger(nn.Module):
         self.tasks = list(schemes)
         self.dropout = nn.Dropout(dropout)
         hidden = encoder.config.hidden_size
-        # frozen: words unseen in fine-tuning keep the place the news corpus gave them
         self.vectors = word_vectors
-        self.word_vectors = (nn.Embedding.from_pretrained(torch.from_numpy(word_vectors.matrix).float(), freeze=True)
-                             if word_vectors is not None else None)
+        self.word_vectors = frozen_table(word_vectors)
         features = hidden + (self.word_vectors.embedding_dim if self.word_vectors is not None else 0)
         self.heads = nn.ModuleDict({task: nn.Linear(features, len(scheme)) for task, scheme in schemes.items()})
         # head crf: a linear-chain CRF over the task's word logits (loss: its NLL; decoding: Viterbi)
@@ -96,11 +95,7 @@ class MultiHeadTagger(nn.Module):
         if token_type_ids is not None:
             kwargs["token_type_ids"] = token_type_ids
         hidden = self.dropout(self.encoder(**kwargs).last_hidden_state)
-        features = hidden
-        if self.word_vectors is not None:
-            if word_rows is None:
-                raise ValueError("this model has word vectors: give each position's word row (word_rows, from the Featurizer)")
-            features = torch.cat([hidden, self.dropout(self.word_vectors(word_rows).to(hidden.dtype))], -1)
+        features = span_features(hidden, self.word_vectors, word_rows, self.dropout)
         outputs, loss = {}, None
         for task in self.tasks:
             logits = self.heads[task](features)

@@ -27,12 +27,11 @@ class TaskLogits(nn.Module):
         self.word_vectors = word_vectors
 
     def forward(self, input_ids, attention_mask, word_rows=None):
+        from arabic_ie.model.word_features import span_features
+
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        if self.word_vectors is not None:
-            if word_rows is None:
-                raise ValueError("this package's heads read word vectors: give word_rows (the Featurizer makes them)")
-            hidden = torch.cat([hidden, self.word_vectors(word_rows)], -1)
-        return tuple(head(hidden) for head in self.heads)
+        features = span_features(hidden, self.word_vectors, word_rows)
+        return tuple(head(features) for head in self.heads)
 
 
 def _token_classification(folder: Path):
@@ -92,11 +91,13 @@ _UNREAD = object()
 def load_torch_model(folder: str | Path, manifest: dict, vectors=_UNREAD) -> TaskLogits:
     """The package's model as one module computing every task's logits (fp32, eval mode).
     `vectors`: the package's word vectors when the caller has already read them (`word_vectors`)."""
+    from arabic_ie.model.word_features import frozen_table
+
     folder = Path(folder)
     model = _token_classification(folder)
     if vectors is _UNREAD:
         vectors = word_vectors(folder, manifest)
-    embedding = nn.Embedding.from_pretrained(torch.from_numpy(vectors.matrix).float(), freeze=True) if vectors else None
+    embedding = frozen_table(vectors)
     hidden = model.config.hidden_size + (vectors.dim if vectors else 0)
     heads = {}
     for task in manifest["tasks"]:
