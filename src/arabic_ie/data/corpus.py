@@ -54,6 +54,8 @@ def load_corpus(data_cfg, splits=SPLITS) -> Corpus:
             raise ValueError(f"{path}: the {split} split holds no documents")
         if data_cfg.get("join_sentences"):  # document context: consecutive sentences as one document
             loaded[split] = join_sentences(loaded[split], int(data_cfg.join_sentences))
+        if split == "train" and data_cfg.get("silver"):
+            loaded[split] += _silver(data_cfg, reports[split])
     types = {task: (list(data_cfg.types[task]) if data_cfg.get("types") and data_cfg.types.get(task) else None) for task in TASKS}
     if data_cfg.format == "brat" and "train" in loaded:
         conf = find_annotation_conf(Path(data_cfg.train))
@@ -64,6 +66,21 @@ def load_corpus(data_cfg, splits=SPLITS) -> Corpus:
     else:
         roles = roles_seen(loaded.get("train", []))
     return Corpus(loaded, types, reports, roles)
+
+
+def _silver(data_cfg, train_report: ReadReport) -> list[Document]:
+    """`data.silver`: more training documents in the train split's format (e.g. the CoNLL of
+    scripts/silver_labels.py), appended after it; joined into documents on their own, so that no
+    document mixes gold and silver sentences. Their repairs and skips join the train report."""
+    path = Path(data_cfg.silver)
+    documents, report = load_split(data_cfg, path)
+    if not documents:
+        raise ValueError(f"{path}: data.silver holds no documents")
+    train_report.merge(report)
+    log.info("train: %d silver documents appended from %s", len(documents), path)
+    if data_cfg.get("join_sentences"):
+        documents = join_sentences(documents, int(data_cfg.join_sentences))
+    return documents
 
 
 def roles_seen(documents) -> dict[str, dict[str, set[str]]]:

@@ -1,0 +1,122 @@
+"""Silver labels for self-training: unlabelled articles tagged by a package, and the sentences the
+model is sure of written as CoNLL `token TAG` lines, which a run reads beside its gold train split
+(`data.silver`, data/corpus.py). docs/accuracy.md ("Self-training") has the measured recipe.
+
+A sentence is kept when it has `min_words`..`max_words` words, at least one span, does not start
+inside a span (its first word is not I-), and every word's best tag has a softmax probability of
+at least `min_probability` (the Tagger's per-word probabilities; for a CRF package those of its
+emissions). Everything else is counted by reason in the report, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from arabic_ie.data.documents import Document
+
+SENTENCE_ENDS = frozenset({".", "؟", "?", "!"})
+ARTICLES_PER_CALL = 64  # articles handed to the Tagger at a time (progress, bounded memory)
+
+
+@dataclass
+class SilverReport:
+    articles: int = 0
+    sentences: int = 0
+    kept: int = 0
+    words: int = 0
+    spans: Counter = field(default_factory=Counter)
+    skipped: Counter = field(default_factory=Counter)
+
+    def summary(self) -> str:
+        skipped = ", ".join(f"{n} {kind}" for kind, n in self.skipped.most_common()) or "none"
+        spans = ", ".join(f"{label} {n}" for label, n in sorted(self.spans.items()))
+        return (f"{self.articles} articles, {self.sentences} sentences: kept {self.kept} ({self.words} words; spans {spans}); "
+                f"skipped {skipped}")
+
+
+def read_articles(path: str | Path) -> list[tuple[str, str]]:
+    """(id, text) of each line of a JSONL file (gzipped when it ends in .gz) of {"id", "text"} objects."""
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    articles = []
+    with opener(path, "rt", encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise ValueError(f"{path}:{number}: not JSON ({error.msg})") from None
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                raise ValueError(f"{path}:{number}: expected an object with a string \"text\"")
+            articles.append((str(row.get("id", number)), row["text"]))
+    return articles
+
+
+def sample_articles(articles: list, max_articles: int | None, seed: int) -> list:
+    """The first `max_articles` of the articles shuffled with `seed` (all of them for None)."""
+    articles = list(articles)
+    random.Random(seed).shuffle(articles)
+    return articles if max_articles is None else articles[:max_articles]
+
+
+def sentences(words: list[str]) -> list[range]:
+    """Word ranges of the sentences: each ends at . ؟ ? ! (a period between two digits is a decimal
+    point) or at the last word."""
+    bounds, start = [], 0
+    for i, word in enumerate(words):
+        decimal = 0 < i < len(words) - 1 and words[i - 1][-1:].isdigit() and words[i + 1][:1].isdigit()
+        if (word in SENTENCE_ENDS and not decimal) or i == len(words) - 1:
+            bounds.append(range(start, i + 1))
+            start = i + 1
+    return bounds
+
+
+def skip_reason(tags: list[str], probabilities, min_probability: float, min_words: int, max_words: int) -> str | None:
+    """Why a sentence is not kept as silver data, or None."""
+    if not min_words <= len(tags) <= max_words:
+        return f"outside {min_words}-{max_words} words"
+    if min(probabilities) < min_probability:
+        return f"a word below probability {min_probability}"
+    if all(tag == "O" for tag in tags):
+        return "no span"
+    if tags[0].startswith("I-"):
+        return "starts inside a span"
+    return None
+
+
+def write_silver(tagger, articles, output: str | Path, task: str = "ner", min_probability: float = 0.6,
+                 min_words: int = 5, max_words: int = 150, batch_size: int = 32, progress=None) -> SilverReport:
+    """Tag `articles` ((id, text) pairs) with `tagger` and write the kept sentences to `output`
+    (CoNLL: `word TAG` a line, a blank line after each sentence); `progress(report)` after each call."""
+    if task not in tagger.tasks:
+        raise ValueError(f"{tagger.path}: the package has no {task!r} task; it has {tagger.tasks}")
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    report = SilverReport()
+    with open(output, "w", encoding="utf-8") as out:
+        for begin in range(0, len(articles), ARTICLES_PER_CALL):
+            documents = [Document(doc_id, text) for doc_id, text in articles[begin : begin + ARTICLES_PER_CALL]]
+            for document, prediction in zip(documents, tagger.predict_documents(documents, batch_size)):
+                report.articles += 1
+                words = [document.text[start:end] for start, end in prediction.words]
+                tags, probabilities = prediction.tags[task], prediction.probabilities[task]
+                for sentence in sentences(words):
+                    report.sentences += 1
+                    reason = skip_reason([tags[i] for i in sentence], [probabilities[i] for i in sentence],
+                                         min_probability, min_words, max_words)
+                    if reason:
+                        report.skipped[reason] += 1
+                        continue
+                    out.write("".join(f"{words[i]} {tags[i]}\n" for i in sentence) + "\n")
+                    report.kept += 1
+                    report.words += len(sentence)
+                    report.spans.update(tags[i][2:] for i in sentence if tags[i].startswith("B-"))
+            if progress is not None:
+                progress(report)
+    return report
