@@ -11,6 +11,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from arabic_ie.data.corpus import load_corpus
+from arabic_ie.data.documents import Document
 from arabic_ie.infer.silver import read_articles, sample_articles, sentences, skip_reason, write_silver
 from arabic_ie.infer.tagger import Prediction
 
@@ -26,7 +27,10 @@ def test_sentences_end_at_end_punctuation_but_not_at_a_decimal_point():
     (["O", "B-LOC", "O", "O"], [0.9] * 4, "outside 5-150 words"),
     (["O", "B-LOC", "O", "O", "O"], [0.9, 0.59, 0.9, 0.9, 0.9], "a word below probability 0.6"),
     (["O"] * 5, [0.99] * 5, "no span"),
-    (["I-PERS", "O", "O", "O", "O"], [0.9] * 5, "starts inside a span"),
+    (["I-PERS", "O", "O", "O", "O"], [0.9] * 5, "an I- tag that continues no span"),
+    (["O", "B-PERS", "I-PERS", "O", "I-LOC"], [0.9] * 5, "an I- tag that continues no span"),
+    (["O", "B-PERS", "I-LOC", "O", "O"], [0.9] * 5, "an I- tag that continues no span"),
+    (["B-ORG", "I-ORG", "I-ORG", "O", "O"], [0.9] * 5, None),
 ])
 def test_a_sentence_is_kept_only_when_every_word_is_sure_and_it_has_a_span(tags, probabilities, reason):
     assert skip_reason(tags, probabilities, 0.6, 5, 150) == reason
@@ -105,3 +109,38 @@ def test_data_silver_appends_silver_documents_after_gold_and_joins_them_apart(tm
     (tmp_path / "silver.txt").write_text("", encoding="utf-8")
     with pytest.raises(ValueError, match="silver.txt: file is empty"):
         load_corpus(cfg, splits=("train",))
+
+
+def test_a_real_package_s_silver_file_reads_back_as_its_own_predictions(serve_package, sample_splits, tmp_path):
+    from arabic_ie.data.formats import read_conll
+    from arabic_ie.infer.tagger import load
+
+    from arabic_ie.model.viterbi import ViterbiDecoder, constrain
+
+    tagger = load(serve_package, backend="torch")
+    # IOB2-constrained decoding, as a CRF package has: the random model's argmax tags break IOB2 everywhere
+    labels = list(tagger.schemes["ner"].labels)
+    zeros = {"transitions": np.zeros((len(labels), len(labels))), "start_transitions": np.zeros(len(labels)),
+             "end_transitions": np.zeros(len(labels))}
+    tagger.decoders = {"ner": ViterbiDecoder(constrain(zeros, labels))}
+    texts = [d.text for d in sample_splits["dev"][0][:3]]
+    report = write_silver(tagger, [(str(i), t) for i, t in enumerate(texts)], tmp_path / "silver.txt",
+                          min_probability=0.0, min_words=1, max_words=10_000)
+    assert report.articles == 3 and report.kept + sum(report.skipped.values()) == report.sentences
+    assert report.kept > 0 and set(report.skipped) <= {"no span", "an I- tag that continues no span"}
+    silver, read = read_conll(tmp_path / "silver.txt")
+    assert len(silver) == report.kept and sum(len(d.words) for d in silver) == report.words
+    assert not read.repaired and not read.skipped  # kept sentences are valid IOB2
+    predicted = {}  # each kept sentence's (words, tags), as the tagger gave them
+    for prediction, text in zip(tagger.predict_documents([Document(str(i), t) for i, t in enumerate(texts)]), texts):
+        words = [text[s:e] for s, e in prediction.words]
+        for sentence in sentences(words):
+            predicted.setdefault(tuple(words[i] for i in sentence), [prediction.tags["ner"][i] for i in sentence])
+    for document in silver:
+        words = tuple(document.text[s:e] for s, e in document.words)
+        tags = ["O"] * len(words)
+        for span in document.entities:
+            first = next(i for i, (s, _) in enumerate(document.words) if s == span.start)
+            last = next(i for i, (_, e) in enumerate(document.words) if e == span.end)
+            tags[first : last + 1] = [f"B-{span.label}"] + [f"I-{span.label}"] * (last - first)
+        assert predicted[words] == tags

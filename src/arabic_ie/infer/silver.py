@@ -2,8 +2,8 @@
 model is sure of written as CoNLL `token TAG` lines, which a run reads beside its gold train split
 (`data.silver`, data/corpus.py). docs/accuracy.md ("Self-training") has the measured recipe.
 
-A sentence is kept when it has `min_words`..`max_words` words, at least one span, does not start
-inside a span (its first word is not I-), and every word's best tag has a softmax probability of
+A sentence is kept when it has `min_words`..`max_words` words, at least one span, valid IOB2 tags
+(no I- that continues nothing, at its start either), and every word's best tag has a softmax probability of
 at least `min_probability` (the Tagger's per-word probabilities; for a CRF package those of its
 emissions). Everything else is counted by reason in the report, never dropped silently.
 """
@@ -85,8 +85,10 @@ def skip_reason(tags: list[str], probabilities, min_probability: float, min_word
         return f"a word below probability {min_probability}"
     if all(tag == "O" for tag in tags):
         return "no span"
-    if tags[0].startswith("I-"):
-        return "starts inside a span"
+    for i, tag in enumerate(tags):
+        # at i = 0 the sentence starts inside a span; later, argmax decoding (a linear head) broke IOB2
+        if tag.startswith("I-") and (i == 0 or tags[i - 1][2:] != tag[2:]):
+            return "an I- tag that continues no span"
     return None
 
 
