@@ -34,7 +34,7 @@ class SilverReport:
 
     def summary(self) -> str:
         skipped = ", ".join(f"{n} {kind}" for kind, n in self.skipped.most_common()) or "none"
-        spans = ", ".join(f"{label} {n}" for label, n in sorted(self.spans.items()))
+        spans = ", ".join(f"{label} {n}" for label, n in sorted(self.spans.items())) or "none"
         return (f"{self.articles} articles, {self.sentences} sentences: kept {self.kept} ({self.words} words; spans {spans}); "
                 f"skipped {skipped}")
 

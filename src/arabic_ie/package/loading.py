@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from arabic_ie.model.word_features import frozen_table, span_features
 from arabic_ie.package.manifest import TOKENIZER_CONFIG, TOKENIZER_FILE, WEIGHTS_FILE, PackageError, read_manifest
 from arabic_ie.package.manifest import verify as verify_package
 
@@ -27,8 +28,6 @@ class TaskLogits(nn.Module):
         self.word_vectors = word_vectors
 
     def forward(self, input_ids, attention_mask, word_rows=None):
-        from arabic_ie.model.word_features import span_features
-
         hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         features = span_features(hidden, self.word_vectors, word_rows)
         return tuple(head(features) for head in self.heads)
@@ -91,8 +90,6 @@ _UNREAD = object()
 def load_torch_model(folder: str | Path, manifest: dict, vectors=_UNREAD) -> TaskLogits:
     """The package's model as one module computing every task's logits (fp32, eval mode).
     `vectors`: the package's word vectors when the caller has already read them (`word_vectors`)."""
-    from arabic_ie.model.word_features import frozen_table
-
     folder = Path(folder)
     model = _token_classification(folder)
     if vectors is _UNREAD:
