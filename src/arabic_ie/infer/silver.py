@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from arabic_ie.data.documents import Document
+from arabic_ie.data.labels import tags_to_spans
 
 SENTENCE_ENDS = frozenset({".", "؟", "?", "!"})
 ARTICLES_PER_CALL = 64  # articles handed to the Tagger at a time (progress, bounded memory)
@@ -85,10 +86,10 @@ def skip_reason(tags: list[str], probabilities, min_probability: float, min_word
         return f"a word below probability {min_probability}"
     if all(tag == "O" for tag in tags):
         return "no span"
-    for i, tag in enumerate(tags):
-        # at i = 0 the sentence starts inside a span; later, argmax decoding (a linear head) broke IOB2
-        if tag.startswith("I-") and (i == 0 or tags[i - 1][2:] != tag[2:]):
-            return "an I- tag that continues no span"
+    # the IOB2 rule of data.labels (word indices as offsets): an I- at the start means the sentence
+    # starts inside a span; later, argmax decoding (a linear head) broke IOB2
+    if tags_to_spans(tags, [(i, i + 1) for i in range(len(tags))])[1]:
+        return "an I- tag that continues no span"
     return None
 
 
