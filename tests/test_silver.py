@@ -77,6 +77,36 @@ def test_write_silver_writes_the_sure_sentences_as_conll_and_counts_the_rest(tmp
         write_silver(FakeTagger(ANSWERS), [], tmp_path / "x.txt", task="triggers")
 
 
+
+def test_an_ensemble_keeps_a_sentence_only_when_every_package_agrees_and_is_sure(tmp_path):
+    tags, probabilities = ANSWERS[SURE]
+    first = ["O", "O", "O", "O", "B-LOC", "O", "O"]
+    sure_second = (tags, [0.9] * 8 + [0.95] + [0.9] * 4)  # sure of أحمد, where the first package is not
+    unsure_first = (tags, [0.9] * 4 + [0.55] + [0.9] * 8)  # the first sentence's دمشق below 0.6
+    disagree = (first[:4] + ["B-ORG"] + first[5:] + tags[7:], probabilities)
+    cases = [
+        ([ANSWERS[SURE], ANSWERS[SURE]], 1, {"a word below probability 0.6": 1}),
+        ([ANSWERS[SURE], sure_second], 1, {"a word below probability 0.6": 1}),  # the lowest probability counts
+        ([ANSWERS[SURE], unsure_first], 0, {"a word below probability 0.6": 2}),
+        ([ANSWERS[SURE], disagree], 0, {"the packages disagree on a tag": 1, "a word below probability 0.6": 1}),
+    ]
+    for answers, kept, skipped in cases:
+        taggers = [FakeTagger({SURE: answer}) for answer in answers]
+        report = write_silver(taggers, [("a", SURE)], tmp_path / "silver.txt")
+        assert (report.kept, report.skipped) == (kept, skipped), answers
+    assert (tmp_path / "silver.txt").read_text(encoding="utf-8") == ""
+
+
+def test_an_ensemble_of_packages_that_split_words_differently_is_refused(tmp_path):
+    other = FakeTagger({SURE: (["O"], [0.9])})
+    other.path = "other-package"
+    other.predict_documents = lambda documents, batch_size=32: [
+        Prediction([(0, len(d.text))], {"ner": ["O"]}, {"ner": np.array([0.9])}, {}) for d in documents]
+    with pytest.raises(ValueError, match="article a: other-package splits the words unlike fake-package"):
+        write_silver([FakeTagger(ANSWERS), other], [("a", SURE)], tmp_path / "silver.txt")
+    with pytest.raises(ValueError, match="needs at least one package"):
+        write_silver([], [("a", SURE)], tmp_path / "silver.txt")
+
 def test_articles_are_read_from_gzipped_jsonl_and_sampled_reproducibly(tmp_path):
     path = tmp_path / "articles.jsonl.gz"
     with gzip.open(path, "wt", encoding="utf-8") as f:
