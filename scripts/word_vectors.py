@@ -8,7 +8,8 @@ import _bootstrap  # noqa: F401
 import hydra
 
 from arabic_ie.data.arabic import ArabicNormalizer
-from arabic_ie.pretraining.corpus import Preprocessor, ReadReport, corpus_files
+from arabic_ie.data.texts import ReadReport, corpus_files
+from arabic_ie.pretraining.preprocess import Preprocessor
 from arabic_ie.pretraining.vectors import read_sentences, train_word_vectors
 
 

@@ -12,6 +12,7 @@ from omegaconf import OmegaConf
 
 from arabic_ie.data.corpus import load_corpus
 from arabic_ie.data.documents import Document
+from arabic_ie.data.texts import CorpusError
 from arabic_ie.infer.silver import read_articles, sample_articles, sentences, skip_reason, write_silver
 from arabic_ie.infer.tagger import Prediction
 
@@ -119,10 +120,10 @@ def test_articles_are_read_from_gzipped_jsonl_and_sampled_reproducibly(tmp_path)
     assert sorted(sample_articles(articles, None, seed=0)) == articles
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "text": "نص"}\n{"id": 2, "body": "نص"}\n', encoding="utf-8")
-    with pytest.raises(ValueError, match=r"bad.jsonl:2: expected an object with a string \"text\""):
+    with pytest.raises(CorpusError, match=r"bad\.jsonl:2: no 'text' field \(fields: body, id\)"):
         read_articles(bad)
     bad.write_text('{"id": 1, "text": "نص"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="bad.jsonl:1: not JSON"):
+    with pytest.raises(CorpusError, match=r"bad\.jsonl:1: invalid JSON"):
         read_articles(bad)
 
 

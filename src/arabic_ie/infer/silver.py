@@ -15,8 +15,6 @@ the kept sentences' F1 from 0.87 to 0.93 at the same threshold (docs/accuracy.md
 
 from __future__ import annotations
 
-import gzip
-import json
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -26,6 +24,7 @@ import numpy as np
 
 from arabic_ie.data.documents import Document
 from arabic_ie.data.labels import tags_to_spans
+from arabic_ie.data.texts import jsonl_texts
 
 SENTENCE_ENDS = frozenset({".", "؟", "?", "!"})
 ARTICLES_PER_CALL = 64  # articles handed to the Tagger at a time (progress, bounded memory)
@@ -48,22 +47,9 @@ class SilverReport:
 
 
 def read_articles(path: str | Path) -> list[tuple[str, str]]:
-    """(id, text) of each line of a JSONL file (gzipped when it ends in .gz) of {"id", "text"} objects."""
-    path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    articles = []
-    with opener(path, "rt", encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise ValueError(f"{path}:{number}: not JSON ({error.msg})") from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise ValueError(f"{path}:{number}: expected an object with a string \"text\"")
-            articles.append((str(row.get("id", number)), row["text"]))
-    return articles
+    """(id, text) of each line of a JSONL file (gzipped when it ends in .gz) of {"id", "text"}
+    objects; an object without an id is known by its line number."""
+    return [(str(record.get("id", number)), text) for number, record, text in jsonl_texts(path)]
 
 
 def sample_articles(articles: list, max_articles: int | None, seed: int) -> list:

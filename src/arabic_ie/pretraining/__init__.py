@@ -1,7 +1,7 @@
 """Masked-language-model pretraining of Arabic encoders on raw text (scripts/pretrain.py).
 
-corpus.py   streaming reader (.txt / .jsonl / .jsonl.gz, a file or a folder) and the words
-            fine-tuning feeds the tokenizer (`Preprocessor`)
+preprocess.py  the words fine-tuning feeds the tokenizer (`Preprocessor`), for the text that
+            data/texts.py streams (.txt / .jsonl / .jsonl.gz, a file or a folder)
 packing.py  tokenizer (trained from scratch, cached) and the corpus tokenized once into packed,
             cached token streams with word-start flags (train and held-out)
 masking.py  [CLS] … [SEP] blocks over the packed streams; (whole-word) masking; collator
@@ -9,7 +9,8 @@ model.py    BertForMaskedLM (or a checkpoint's MLM model) and the loss scored at
 run.py      the run: HF Trainer, held-out loss, checkpoints and resume, the saved model and its card
 """
 
-from arabic_ie.pretraining.corpus import CorpusError, Preprocessor, ReadReport, corpus_files, iter_documents
+from arabic_ie.data.texts import CorpusError, ReadReport, corpus_files, iter_documents
+from arabic_ie.pretraining.preprocess import Preprocessor
 from arabic_ie.pretraining.masking import BlockDataset, FixedMasks, MaskingCollator, MaskingConfig, mask_tokens
 from arabic_ie.pretraining.model import build_mlm_model, masked_lm_loss, mlm_head
 from arabic_ie.pretraining.packing import CorpusSpec, PackedCorpus, pack_corpus, scratch_tokenizer

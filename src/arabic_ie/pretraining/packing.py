@@ -38,7 +38,8 @@ import numpy as np
 
 from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
 from arabic_ie.package.files import publish_modes
-from arabic_ie.pretraining.corpus import Preprocessor, ReadReport, corpus_files, corpus_signature, iter_documents
+from arabic_ie.data.texts import ReadReport, corpus_files, corpus_signature, iter_documents
+from arabic_ie.pretraining.preprocess import Preprocessor
 
 log = logging.getLogger(__name__)
 PACK_FORMAT = 2  # bump when the layout or the packing rule changes: old caches are then ignored

@@ -37,7 +37,7 @@ from transformers.trainer_utils import get_last_checkpoint
 
 from arabic_ie.data.arabic import ArabicNormalizer
 from arabic_ie.model.tokenization import load_tokenizer
-from arabic_ie.pretraining.corpus import Preprocessor
+from arabic_ie.pretraining.preprocess import Preprocessor
 from arabic_ie.pretraining.masking import BlockDataset, FixedMasks, MaskingCollator, MaskingConfig
 from arabic_ie.pretraining.model import build_mlm_model, masked_lm_loss, mlm_head, sinusoidal_positions_
 from arabic_ie.pretraining.packing import CorpusSpec, open_packed, pack_corpus, scratch_tokenizer, tokenizer_fingerprint

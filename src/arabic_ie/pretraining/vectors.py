@@ -15,7 +15,8 @@ import time
 import numpy as np
 
 from arabic_ie.data.vectors import WordVectors
-from arabic_ie.pretraining.corpus import Preprocessor, ReadReport, iter_documents
+from arabic_ie.data.texts import ReadReport, iter_documents
+from arabic_ie.pretraining.preprocess import Preprocessor
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Raw text corpora for masked-LM pretraining, read as a stream of documents.
+"""Unlabelled text corpora (pretraining, word vectors, silver labels), read as a stream of documents.
 
 A corpus is one file or a folder (searched recursively, files in sorted order) of:
 
@@ -10,7 +10,7 @@ A corpus is one file or a folder (searched recursively, files in sorted order) o
   one document (`txt_unit: file`).
 
 Documents whose text is empty or whitespace are skipped and counted. Nothing is held in memory
-beyond the current document. Words are what fine-tuning feeds the tokenizer (`Preprocessor`).
+beyond the current document.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ from __future__ import annotations
 import gzip
 import json
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
-
-from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
 
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz")
 TXT_SUFFIXES = (".txt", ".txt.gz")
@@ -109,7 +106,10 @@ def iter_documents(files: list[Path], text_field: str = "text", txt_unit: str = 
     report = report if report is not None else ReadReport()
     for path in files:
         report.files += 1
-        reader = _jsonl_documents(path, text_field) if _kind(path) == "jsonl" else _txt_documents(path, txt_unit)
+        if _kind(path) == "jsonl":
+            reader = ((f"{path}:{number}", text) for number, _, text in jsonl_texts(path, text_field, "corpus.text_field"))
+        else:
+            reader = _txt_documents(path, txt_unit)
         for where, text in reader:
             if not text.strip():
                 report.skip(where)
@@ -118,8 +118,11 @@ def iter_documents(files: list[Path], text_field: str = "text", txt_unit: str = 
             yield text
 
 
-def _jsonl_documents(path: Path, text_field: str) -> Iterator[tuple[str, str]]:
-    for number, line in _lines(path):
+def jsonl_texts(path: Path, text_field: str = "text", setting: str | None = None) -> Iterator[tuple[int, dict, str]]:
+    """(line number, object, its text) of each non-blank line of a JSONL file (.gz too); a missing
+    text (null) is ""; anything else that is not a string object field raises `CorpusError`, whose
+    message names the config key that chooses the field (`setting`) when there is one."""
+    for number, line in _lines(Path(path)):
         if not line.strip():
             continue
         try:
@@ -129,14 +132,14 @@ def _jsonl_documents(path: Path, text_field: str) -> Iterator[tuple[str, str]]:
         if not isinstance(record, dict):
             raise CorpusError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
         if text_field not in record:
-            raise CorpusError(f"{path}:{number}: no {text_field!r} field (fields: {', '.join(sorted(record)) or 'none'}); "
-                              f"set corpus.text_field")
+            hint = f"; set {setting}" if setting else ""
+            raise CorpusError(f"{path}:{number}: no {text_field!r} field (fields: {', '.join(sorted(record)) or 'none'}){hint}")
         text = record[text_field]
         if text is None:
             text = ""
         if not isinstance(text, str):
             raise CorpusError(f"{path}:{number}: field {text_field!r} is a {type(text).__name__}, not a string")
-        yield f"{path}:{number}", text
+        yield number, record, text
 
 
 def _txt_documents(path: Path, txt_unit: str) -> Iterator[tuple[str, str]]:
@@ -153,31 +156,3 @@ def _txt_documents(path: Path, txt_unit: str) -> Iterator[tuple[str, str]]:
         lines.append(line)
     if lines or number == 0:  # an empty file is one empty (skipped) document
         yield f"{path}:{first}", "".join(lines).rstrip("\r\n")
-
-
-class Preprocessor:
-    """Text -> the word strings fine-tuning gives the tokenizer: `WordSegmenter` words normalised per
-    the model's `ArabicNormalizer`, a word that normalises to nothing kept as it was (as
-    `features.Featurizer`). Normalised forms are memoised: news text repeats its words.
-
-    By default no proclitic is split (as for CoNLL data such as ANERcorp). `split_proclitics=True`
-    applies the segmenter's rules with an empty lexicon (raw text has no annotation to learn one
-    from): و ف ب ل ك split off before ال and in ل+ال contractions only, close to what the BRAT and
-    JSONL data configs (`data.split_proclitics: true`) give fine-tuning."""
-
-    def __init__(self, normalizer: ArabicNormalizer, split_proclitics: bool = False):
-        self.normalizer = normalizer
-        self.segmenter = WordSegmenter(split_proclitics=split_proclitics)
-        normalize = normalizer
-
-        @lru_cache(maxsize=1 << 20)
-        def word(original: str) -> str:
-            return normalize(original) or original
-
-        self._word = word
-
-    def __call__(self, text: str) -> list[str]:
-        return [self._word(text[start:end]) for start, end in self.segmenter.words(text)]
-
-    def settings(self) -> dict:
-        return {"normalizer": asdict(self.normalizer), "split_proclitics": self.segmenter.split_proclitics}
