@@ -8,7 +8,7 @@ import _bootstrap  # noqa: F401
 import hydra
 
 from arabic_ie.data.arabic import ArabicNormalizer
-from arabic_ie.data.texts import ReadReport, corpus_files
+from arabic_ie.data.texts import CorpusReport, corpus_files
 from arabic_ie.pretraining.preprocess import Preprocessor
 from arabic_ie.pretraining.vectors import read_sentences, train_word_vectors
 
@@ -16,7 +16,7 @@ from arabic_ie.pretraining.vectors import read_sentences, train_word_vectors
 @hydra.main(version_base="1.3", config_path=_bootstrap.CONFIG_DIR, config_name="word_vectors")
 def main(cfg) -> None:
     preprocessor = Preprocessor(ArabicNormalizer(**cfg.normalizer), split_proclitics=cfg.split_proclitics)
-    report = ReadReport()
+    report = CorpusReport()
     sentences = read_sentences(corpus_files(cfg.corpus.path), preprocessor, cfg.corpus.text_field, cfg.corpus.txt_unit,
                                cfg.corpus.max_documents, report)
     min_n, max_n = cfg.char_ngrams

@@ -28,7 +28,7 @@ from arabic_ie.data.arabic import ArabicNormalizer  # noqa: E402
 from arabic_ie.train.config import register_configs  # noqa: E402
 from arabic_ie.pretraining import packing  # noqa: E402
 from arabic_ie.pretraining import (  # noqa: E402
-    BlockDataset, CorpusError, FixedMasks, MaskingCollator, MaskingConfig, Preprocessor, ReadReport, corpus_files,
+    BlockDataset, CorpusError, FixedMasks, MaskingCollator, MaskingConfig, Preprocessor, CorpusReport, corpus_files,
     iter_documents, mask_tokens, masked_lm_loss, pretrain,
 )
 
@@ -116,7 +116,7 @@ def test_default_config_is_the_saudinewsnet_recipe():
 
 
 def test_reader_streams_txt_jsonl_and_gzip_and_counts_empty_texts(corpus):
-    report = ReadReport()
+    report = CorpusReport()
     texts = list(iter_documents(corpus_files(corpus), report=report))
     assert texts == [document(i) for i in range(36)]
     assert (report.files, report.documents, report.skipped_empty) == (3, 36, 1)

@@ -81,7 +81,7 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 @dataclass
-class ReadReport:
+class CorpusReport:
     """What the reader saw: documents per file, empty texts skipped (with the first locations)."""
 
     files: int = 0
@@ -99,11 +99,11 @@ class ReadReport:
 
 
 def iter_documents(files: list[Path], text_field: str = "text", txt_unit: str = "paragraph",
-                   report: ReadReport | None = None) -> Iterator[str]:
+                   report: CorpusReport | None = None) -> Iterator[str]:
     """Stream the non-empty documents of `files` (see the module docstring)."""
     if txt_unit not in TXT_UNITS:
         raise ValueError(f"txt_unit must be one of {TXT_UNITS}, not {txt_unit!r}")
-    report = report if report is not None else ReadReport()
+    report = report if report is not None else CorpusReport()
     for path in files:
         report.files += 1
         if _kind(path) == "jsonl":

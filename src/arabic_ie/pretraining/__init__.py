@@ -9,15 +9,15 @@ model.py    BertForMaskedLM (or a checkpoint's MLM model) and the loss scored at
 run.py      the run: HF Trainer, held-out loss, checkpoints and resume, the saved model and its card
 """
 
-from arabic_ie.data.texts import CorpusError, ReadReport, corpus_files, iter_documents
+from arabic_ie.data.texts import CorpusError, CorpusReport, corpus_files, iter_documents
 from arabic_ie.pretraining.preprocess import Preprocessor
 from arabic_ie.pretraining.masking import BlockDataset, FixedMasks, MaskingCollator, MaskingConfig, mask_tokens
 from arabic_ie.pretraining.model import build_mlm_model, masked_lm_loss, mlm_head
 from arabic_ie.pretraining.packing import CorpusSpec, PackedCorpus, pack_corpus, scratch_tokenizer
 
 __all__ = [
-    "BlockDataset", "CorpusError", "CorpusSpec", "FixedMasks", "MaskingCollator", "MaskingConfig", "PackedCorpus",
-    "Preprocessor", "ReadReport", "build_mlm_model", "corpus_files", "iter_documents", "mask_tokens", "masked_lm_loss",
+    "BlockDataset", "CorpusError", "CorpusReport", "CorpusSpec", "FixedMasks", "MaskingCollator", "MaskingConfig", "PackedCorpus",
+    "Preprocessor", "build_mlm_model", "corpus_files", "iter_documents", "mask_tokens", "masked_lm_loss",
     "mlm_head", "pack_corpus", "pretrain", "scratch_tokenizer",
 ]
 

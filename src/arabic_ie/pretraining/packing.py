@@ -38,7 +38,7 @@ import numpy as np
 
 from arabic_ie.model.tokenization import load_tokenizer, train_wordpiece
 from arabic_ie.package.files import publish_modes
-from arabic_ie.data.texts import ReadReport, corpus_files, corpus_signature, iter_documents
+from arabic_ie.data.texts import CorpusReport, corpus_files, corpus_signature, iter_documents
 from arabic_ie.pretraining.preprocess import Preprocessor
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class CorpusSpec:
     def files(self) -> list[Path]:
         return corpus_files(self.path)
 
-    def documents(self, report: ReadReport | None = None) -> Iterator[tuple[bool, str]]:
+    def documents(self, report: CorpusReport | None = None) -> Iterator[tuple[bool, str]]:
         """(held out?, text) for each non-empty document, in corpus order."""
         stream = iter_documents(self.files(), self.text_field, self.txt_unit, report)
         if self.max_documents is not None:
@@ -239,7 +239,7 @@ def _pack(spec, tokenizer, preprocess, folder: Path, key: dict, batch_documents:
     sep, unk = tokenizer.sep_token_id, tokenizer.unk_token_id
     counts = {split: {"documents": 0, "words": 0, "tokens": 0, "words_without_subword": 0} for split in SPLITS}
     outputs = {(split, kind): open(stream_file(folder, split, kind), "wb") for split in SPLITS for kind in STREAMS}
-    report = ReadReport()
+    report = CorpusReport()
     started = time.perf_counter()
     progress = _progress(show_progress)
 

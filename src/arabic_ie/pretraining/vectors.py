@@ -15,14 +15,14 @@ import time
 import numpy as np
 
 from arabic_ie.data.vectors import WordVectors
-from arabic_ie.data.texts import ReadReport, iter_documents
+from arabic_ie.data.texts import CorpusReport, iter_documents
 from arabic_ie.pretraining.preprocess import Preprocessor
 
 log = logging.getLogger(__name__)
 
 
 def read_sentences(files, preprocessor: Preprocessor, text_field: str, txt_unit: str, max_documents: int | None,
-                   report: ReadReport) -> list[list[str]]:
+                   report: CorpusReport) -> list[list[str]]:
     """The corpus as lists of words, one list per line of each document (gensim's sentences)."""
     sentences = []
     for number, text in enumerate(iter_documents(files, text_field, txt_unit, report)):
