@@ -144,6 +144,7 @@ def test_data_silver_appends_silver_documents_after_gold_and_joins_them_apart(tm
 
 def test_a_real_package_s_silver_file_reads_back_as_its_own_predictions(serve_package, sample_splits, tmp_path):
     from arabic_ie.data.formats import read_conll
+    from arabic_ie.data.labels import spans_to_tags
     from arabic_ie.infer.tagger import load
 
     from arabic_ie.model.viterbi import ViterbiDecoder, constrain
@@ -169,9 +170,5 @@ def test_a_real_package_s_silver_file_reads_back_as_its_own_predictions(serve_pa
             predicted.setdefault(tuple(words[i] for i in sentence), [prediction.tags["ner"][i] for i in sentence])
     for document in silver:
         words = tuple(document.text[s:e] for s, e in document.words)
-        tags = ["O"] * len(words)
-        for span in document.entities:
-            first = next(i for i, (s, _) in enumerate(document.words) if s == span.start)
-            last = next(i for i, (_, e) in enumerate(document.words) if e == span.end)
-            tags[first : last + 1] = [f"B-{span.label}"] + [f"I-{span.label}"] * (last - first)
-        assert predicted[words] == tags
+        tags, unaligned = spans_to_tags(document.entities, document.words)
+        assert not unaligned and predicted[words] == tags
