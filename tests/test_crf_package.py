@@ -12,14 +12,11 @@ import pytest
 import torch
 
 from conftest import valid_iob2
-from test_inference import make_run, rebuild_model
-from test_training import config
+from test_inference import make_run, rebuild_model, run_and_package_metrics
 
-from arabic_ie.infer.evaluation import evaluate_package
 from arabic_ie.infer.tagger import load
 from arabic_ie.model.multitask import MultiHeadTagger
 from arabic_ie.package import export_package
-from arabic_ie.train.run import evaluate_run
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +51,8 @@ def test_the_package_lists_the_crf_scores(crf_run):
 
 @pytest.mark.parametrize("backend", ["torch", "onnx"])
 def test_every_backend_gives_the_training_time_evaluation_and_valid_iob2(crf_run, backend, tmp_path):
-    run, pkg = crf_run
-    data = config().data
-    run_metrics = evaluate_run(run, data, ["test"], batch_size=8, output_dir=tmp_path / "run")
-    package_metrics = evaluate_package(pkg, data, ["test"], batch_size=8, backend=backend)
-    for task in ("ner", "triggers"):
-        assert package_metrics["test"][task]["seqeval"] == run_metrics["test"][task]
-    records = [json.loads(line) for line in (tmp_path / "run" / "predictions" / "test.tags.jsonl").open()]
+    run_metrics, _ = run_and_package_metrics(*crf_run, tmp_path, backend)
+    records = [json.loads(line) for line in (tmp_path / "run-eval" / "predictions" / "test.tags.jsonl").open()]
     assert all(valid_iob2(r["predicted"][t]) for r in records for t in ("ner", "triggers"))
     argmax_like = run_metrics["test"]["ner"]["strict"]["micro"]["f1"] == run_metrics["test"]["ner"]["default"]["micro"]["f1"]
     assert argmax_like  # valid IOB2 everywhere: strict and default modes agree
@@ -97,8 +89,4 @@ def test_a_crf_for_one_task_decodes_that_task_by_viterbi_and_the_other_by_argmax
     manifest = json.loads((pkg / "manifest.json").read_text())
     assert list(manifest["decoding"]) == ["ner"] and manifest["format_version"] == 2
     assert list(load(pkg, backend="torch").decoders) == ["ner"]
-    data = config().data
-    run_metrics = evaluate_run(run, data, ["test"], batch_size=8, output_dir=tmp_path / "eval")
-    package_metrics = evaluate_package(pkg, data, ["test"], batch_size=8, backend="torch")
-    for task in ("ner", "triggers"):
-        assert package_metrics["test"][task]["seqeval"] == run_metrics["test"][task]
+    run_and_package_metrics(run, pkg, tmp_path)

@@ -103,6 +103,23 @@ def rebuild_model(run: Path, build) -> Path:
     return run
 
 
+def run_and_package_metrics(run: Path, pkg: Path, folder: Path, backend: str = "torch") -> tuple[dict, dict]:
+    """The sample test split scored by the run's own evaluation (train.run.evaluate_run, written to
+    folder/run-eval) and by the package on `backend` (written to folder/pkg-eval); asserts that both
+    give the same seqeval scores for every span task."""
+    from arabic_ie.infer.evaluation import evaluate_package
+    from arabic_ie.train.run import evaluate_run
+
+    from test_training import config
+
+    data = config().data
+    run_metrics = evaluate_run(run, data, ["test"], batch_size=8, output_dir=folder / "run-eval")
+    package_metrics = evaluate_package(pkg, data, ["test"], batch_size=8, backend=backend, output_dir=folder / "pkg-eval")
+    for task in ("ner", "triggers"):
+        assert package_metrics["test"][task]["seqeval"] == run_metrics["test"][task], (backend, task)
+    return run_metrics, package_metrics
+
+
 @pytest.fixture(scope="module")
 def joint(tmp_path_factory):
     """(run_dir, package_dir) of a joint model, exported with its ONNX graphs."""
@@ -517,18 +534,9 @@ def test_predict_script_runs_through_hydra(joint, tagger, tmp_path):
 
 
 def test_package_evaluation_reproduces_the_run_evaluation_on_word_tags(joint, tmp_path):
-    from arabic_ie.infer.evaluation import evaluate_package
-    from arabic_ie.train.run import evaluate_run
-
-    from test_training import config
-
-    run, pkg = joint
-    data = config().data
-    run_metrics = evaluate_run(run, data, ["test"], batch_size=8, output_dir=tmp_path / "run-eval")
-    package_metrics = evaluate_package(pkg, data, ["test"], batch_size=8, output_dir=tmp_path / "pkg-eval")
+    _, package_metrics = run_and_package_metrics(*joint, tmp_path)
     for task in ("ner", "triggers"):
         scores = package_metrics["test"][task]
-        assert scores["seqeval"] == run_metrics["test"][task]
         # character-exact F1 cannot beat word-level F1, which matches seqeval's default mode
         assert scores["char"]["micro"]["f1"] <= scores["word"]["micro"]["f1"] + 1e-12
         assert scores["word"]["micro"]["f1"] == pytest.approx(scores["seqeval"]["default"]["micro"]["f1"])

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from test_inference import SAMPLE_DIR, make_run, rebuild_model
-from test_training import config
+from test_inference import SAMPLE_DIR, make_run, rebuild_model, run_and_package_metrics
 
 from arabic_ie.data.arabic import ArabicNormalizer, WordSegmenter
 from arabic_ie.data.documents import Document
@@ -19,12 +18,11 @@ from arabic_ie.data.features import Collator, Featurizer
 from arabic_ie.data.formats import read_brat
 from arabic_ie.data.labels import LabelScheme
 from arabic_ie.data.vectors import VectorsError, WordVectors
-from arabic_ie.infer.evaluation import evaluate_package
 from arabic_ie.infer.tagger import load
 from arabic_ie.model.multitask import MultiHeadTagger
 from arabic_ie.package import PackageError, export_package
 from arabic_ie.package.loading import hf_model
-from arabic_ie.train.run import evaluate_run, load_trained
+from arabic_ie.train.run import load_trained
 
 NORMALIZER = ArabicNormalizer(remove_diacritics=True, remove_tatweel=True, normalize_letters=False)
 
@@ -152,12 +150,7 @@ def test_the_package_carries_the_vectors_and_the_graph_reads_word_rows(vectors_r
 
 @pytest.mark.parametrize("backend", ["torch", "onnx"])
 def test_every_backend_gives_the_training_time_evaluation(vectors_run, backend, tmp_path):
-    run, pkg = vectors_run
-    data = config().data
-    run_metrics = evaluate_run(run, data, ["test"], batch_size=8, output_dir=tmp_path / "run")
-    package_metrics = evaluate_package(pkg, data, ["test"], batch_size=8, backend=backend)
-    for task in ("ner", "triggers"):
-        assert package_metrics["test"][task]["seqeval"] == run_metrics["test"][task]
+    run_metrics, _ = run_and_package_metrics(*vectors_run, tmp_path, backend)
     assert run_metrics["test"]["ner"]["default"]["micro"]["f1"] > 0  # the random model finds some right spans
 
 
