@@ -16,7 +16,7 @@ from conftest import REPO_ROOT
 
 os.environ.setdefault("PROJECT_ROOT", str(REPO_ROOT))
 
-from arabic_ie.analysis import bootstrap, errors, semeval  # noqa: E402
+from arabic_ie.analysis import bootstrap, errors, novelty, semeval  # noqa: E402
 from arabic_ie.analysis.aggregate import add_intervals, aggregate_rows, csv_text, markdown_table, write_aggregate  # noqa: E402
 from arabic_ie.analysis.compare import compare  # noqa: E402
 from arabic_ie.analysis.runs import find_runs, group_by_setting, load_run, log_history, runs_from  # noqa: E402
@@ -455,6 +455,8 @@ def test_report_writes_intervals_semeval_errors_and_pngs(sweep):
     assert ner["semeval"]["overall"]["strict"]["f1"] == pytest.approx(expected["micro"]["f1"])
     assert sum(ner["errors"].values()) == sum(map(sum, ner["confusion"]["matrix"]))
     assert "bootstrap intervals" in (report / "report.md").read_text()
+    assert "novelty" not in ner  # the synthetic run's config names no training data, and the report says so
+    assert "seen and unseen in training: not computed (" in (report / "report.md").read_text()
     sentences = write_report(run, output_dir=run / "report-s", n_samples=50, unit="sentence", plots=False)
     assert sentences["test"]["ner"]["bootstrap"]["units"] == 30  # one sentence per synthetic document
 
@@ -611,3 +613,47 @@ def test_argument_rows_intervals_and_compare_from_events_predictions(tmp_path):
     assert result["a"]["micro_f1"] == [pytest.approx(35 / 40)] * 2 and result["units"] == 20
     assert result["micro"]["paired_bootstrap"]["difference"] == pytest.approx(35 / 40 - 2 / 3)
     assert result["micro"]["paired_bootstrap"]["p_value"] < 0.05
+
+
+def test_novelty_recall_of_seen_and_unseen_gold_spans():
+    text = "Ali went to Paris and Rome"
+    gold = [Span(0, 3, "PER"), Span(12, 17, "LOC"), Span(22, 26, "LOC")]
+    predicted = [Span(0, 3, "PER"), Span(12, 17, "ORG"), Span(22, 26, "LOC"), Span(4, 8, "LOC")]
+    train = [Document("t1", "Paris is far", [Span(0, 5, "ORG")]), Document("t2", "Ali left", [Span(0, 3, "PER")])]
+    seen = novelty.span_texts(train, "ner")
+    assert seen == {"Paris", "Ali"}
+    result = novelty.novelty_recall([(gold, predicted, text)], seen, types=["LOC", "ORG", "PER"])
+    # Paris is seen (as ORG in train: any type counts) but predicted with the wrong type: not found
+    assert result["seen"] == {"support": 2, "found": 1, "recall": 0.5}
+    assert result["unseen"] == {"support": 1, "found": 1, "recall": 1.0}
+    assert result["per_type"]["LOC"] == {"seen": {"support": 1, "found": 0, "recall": 0.0},
+                                         "unseen": {"support": 1, "found": 1, "recall": 1.0}}
+    assert result["per_type"]["ORG"]["seen"] == {"support": 0, "found": 0, "recall": None}
+    assert list(result["per_type"]) == ["LOC", "ORG", "PER"]
+    table = novelty.markdown(result)
+    assert "| ORG | 0 | – | 0 | – |" in table and "| **all** | 2 | 0.5000 | 1 | 1.0000 |" in table
+
+
+def test_report_gives_recall_on_spans_seen_in_the_gold_training_split(tmp_path):
+    from arabic_ie.analysis.report import write_report
+
+    train, silver = tmp_path / "train.txt", tmp_path / "silver.txt"
+    train.write_text("محمد B-PER\nزار O\nدمشق B-LOC\n\n", encoding="utf-8")
+    silver.write_text("حلب B-LOC\n\n", encoding="utf-8")  # silver names do not count as seen
+    run = make_run(tmp_path / "run", 1, [], 0.5, *tag_records([["B-PER", "O", "B-LOC"]], [["B-PER", "O", "O"]]))
+    texts = "محمد في حلب"
+    record = json.loads((run / "predictions" / "test.tags.jsonl").read_text())
+    record["words"] = [[0, 4], [5, 7], [8, 11]]
+    (run / "predictions" / "test.tags.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n")
+    (run / "predictions" / "test.jsonl").write_text(json.dumps({"id": "d0", "text": texts}, ensure_ascii=False) + "\n")
+    (run / "config.yaml").write_text(f"seed: 1\ndata:\n  name: x\n  format: conll\n  train: {train}\n  silver: {silver}\n"
+                                     "  split_proclitics: false\n  columns: [ner]\n")
+    analysis = write_report(run, n_samples=20, plots=False)
+    ner = analysis["test"]["ner"]["novelty"]
+    assert ner["seen"] == {"support": 1, "found": 1, "recall": 1.0}  # محمد
+    assert ner["unseen"] == {"support": 1, "found": 0, "recall": 0.0}  # حلب: only in the silver file
+    assert "| **all** | 1 | 1.0000 | 1 | 0.0000 |" in (run / "report" / "report.md").read_text()
+    train.unlink()
+    analysis = write_report(run, n_samples=20, plots=False)
+    assert "novelty" not in analysis["test"]["ner"]
+    assert f"not computed (the training split could not be read: {train}" in (run / "report" / "report.md").read_text()

@@ -1,13 +1,17 @@
-"""The report of one run: bootstrap intervals, SemEval-2013 style scores, error categories and PNG
-plots, written into RUN_DIR/report/ (report.md, report.json, *.png)."""
+"""The report of one run: bootstrap intervals, SemEval-2013 style scores, error categories, recall
+on spans seen and unseen in training, and PNG plots, written into RUN_DIR/report/ (report.md,
+report.json, *.png)."""
 
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
-from arabic_ie.analysis import bootstrap, errors, semeval
+from arabic_ie.analysis import bootstrap, errors, novelty, semeval
 from arabic_ie.analysis.runs import available_splits, log_history, read_tags, read_texts, record_spans
+
+log = logging.getLogger(__name__)
 
 
 def _scheme_types(run_dir: Path) -> dict[str, list[str]]:
@@ -25,8 +29,34 @@ def record_errors(records: list[dict], task: str, texts: dict[str, str]) -> list
     return out
 
 
+def training_span_texts(run_dir: Path) -> tuple[dict[str, set[str]], str | None]:
+    """Span texts per task of the run's gold training split (config.yaml's `data`, without
+    `data.silver`: analysis.novelty), or ({}, why not) when that split cannot be read."""
+    from omegaconf import OmegaConf
+
+    from arabic_ie.data.corpus import load_corpus
+    from arabic_ie.data.documents import TASKS
+
+    path = run_dir / "config.yaml"
+    if not path.is_file():
+        return {}, f"{path}: no run config, so no training split to compare with"
+    data = OmegaConf.load(path).get("data")
+    if not data:
+        return {}, f"{path}: the run config has no data section"
+    data.silver = None
+    try:
+        train = load_corpus(data, splits=["train"]).splits.get("train")
+    except (OSError, ValueError) as error:  # FormatError is a ValueError
+        return {}, f"the training split could not be read: {error}"
+    if not train:
+        return {}, f"{path}: the run's data config has no training split"
+    return {task: novelty.span_texts(train, task) for task in TASKS}, None
+
+
 def analyse_split(run_dir: Path, split: str, n_samples: int = 1000, seed: int = 0, confidence: float = 0.95,
-                  unit: str = "document", mode: str = "default") -> dict:
+                  unit: str = "document", mode: str = "default", seen: dict[str, set[str]] | None = None) -> dict:
+    """The analysis of one split; with `seen` (span texts per task of the training split), also
+    each task's recall on seen and unseen gold spans."""
     records = read_tags(run_dir, split)
     texts = read_texts(run_dir, split)
     types = _scheme_types(run_dir)
@@ -41,6 +71,9 @@ def analyse_split(run_dir: Path, split: str, n_samples: int = 1000, seed: int = 
             "errors_by_type": errors.summary_by_type(found),
             "confusion": dict(zip(("labels", "matrix"), errors.confusion(found, types.get(task, ())))),
         }
+        if seen and task in seen:
+            documents = [(record_spans(r, task, "gold"), record_spans(r, task, "predicted"), texts.get(r["id"], "")) for r in records]
+            result[task]["novelty"] = novelty.novelty_recall(documents, seen[task], types.get(task, ()))
     return result
 
 
@@ -48,8 +81,10 @@ def _interval(r: dict) -> str:
     return f"{r['value']:.4f} [{r['low']:.4f}, {r['high']:.4f}]"
 
 
-def markdown(run_dir: Path, analysis: dict, mode: str, unit: str) -> str:
+def markdown(run_dir: Path, analysis: dict, mode: str, unit: str, no_novelty: str | None = None) -> str:
     lines = [f"# Report: {run_dir}", ""]
+    if no_novelty:
+        lines += [f"Recall on spans seen and unseen in training: not computed ({no_novelty}).", ""]
     for split, tasks in analysis.items():
         for task, a in tasks.items():
             ci = a["bootstrap"]
@@ -66,6 +101,9 @@ def markdown(run_dir: Path, analysis: dict, mode: str, unit: str) -> str:
                       "Error categories (spans decoded from the word tags):", "",
                       "| category | count |", "|---|---:|"]
             lines += [f"| {k} | {v} |" for k, v in a["errors"].items()]
+            if "novelty" in a:
+                lines += ["", "Recall on gold spans whose text is (seen) or is not (unseen) a span text of the training split:", "",
+                          novelty.markdown(a["novelty"]).rstrip()]
             lines += ["", f"![confusion](confusion_{split}_{task}.png) ![per-type F1](f1_{split}_{task}.png)", ""]
     lines += ["## Training curves", "", "![curves](curves.png)", ""]
     return "\n".join(lines)
@@ -74,14 +112,18 @@ def markdown(run_dir: Path, analysis: dict, mode: str, unit: str) -> str:
 def write_report(run_dir: str | Path, output_dir: str | Path | None = None, splits=None, n_samples: int = 1000, seed: int = 0,
                  confidence: float = 0.95, unit: str = "document", mode: str = "default", plots: bool = True) -> dict:
     """Analyse the run's predictions (predictions/SPLIT.tags.jsonl) and write OUTPUT_DIR (default
-    RUN_DIR/report): report.json, report.md and, with `plots`, confusion_SPLIT_TASK.png,
+    RUN_DIR/report): report.json, report.md (with recall on seen and unseen spans when the run's
+    training split can be read; otherwise a warning says why not) and, with `plots`, confusion_SPLIT_TASK.png,
     f1_SPLIT_TASK.png and curves.png. Returns the analysis {split: {task: {...}}}."""
     run_dir = Path(run_dir)
     output_dir = Path(output_dir) if output_dir is not None else run_dir / "report"
     splits = list(splits) if splits else available_splits(run_dir)
     if not splits:
         raise FileNotFoundError(f"{run_dir}: no predictions/*.tags.jsonl to analyse")
-    analysis = {split: analyse_split(run_dir, split, n_samples, seed, confidence, unit, mode) for split in splits}
+    seen, why_not = training_span_texts(run_dir)
+    if why_not:
+        log.warning("%s: no recall on seen and unseen spans: %s", run_dir, why_not)
+    analysis = {split: analyse_split(run_dir, split, n_samples, seed, confidence, unit, mode, seen) for split in splits}
     output_dir.mkdir(parents=True, exist_ok=True)
     if plots:
         from arabic_ie.analysis import plots as plotting
@@ -94,5 +136,5 @@ def write_report(run_dir: str | Path, output_dir: str | Path | None = None, spli
                                           f"{split} / {task}: F1 per type, {confidence:.0%} bootstrap intervals")
         plotting.plot_curves(log_history(run_dir), output_dir / "curves.png", f"{run_dir.parent.name}/{run_dir.name}: training curves")
     (output_dir / "report.json").write_text(json.dumps(analysis, indent=2, ensure_ascii=False), encoding="utf-8")
-    (output_dir / "report.md").write_text(markdown(run_dir, analysis, mode, unit), encoding="utf-8")
+    (output_dir / "report.md").write_text(markdown(run_dir, analysis, mode, unit, why_not), encoding="utf-8")
     return analysis
