@@ -653,6 +653,10 @@ def test_report_gives_recall_on_spans_seen_in_the_gold_training_split(tmp_path):
     assert ner["seen"] == {"support": 1, "found": 1, "recall": 1.0}  # محمد
     assert ner["unseen"] == {"support": 1, "found": 0, "recall": 0.0}  # حلب: only in the silver file
     assert "| **all** | 1 | 1.0000 | 1 | 0.0000 |" in (run / "report" / "report.md").read_text()
+    (run / "predictions" / "test.jsonl").unlink()  # no texts: seen or unseen cannot be told
+    analysis = write_report(run, n_samples=20, plots=False)
+    assert "novelty" not in analysis["test"]["ner"]
+    assert "not computed (predictions/test.jsonl lacks the text of 1 document(s), e.g. 'd0')" in (run / "report" / "report.md").read_text()
     train.unlink()
     analysis = write_report(run, n_samples=20, plots=False)
     assert "novelty" not in analysis["test"]["ner"]

@@ -72,8 +72,13 @@ def analyse_split(run_dir: Path, split: str, n_samples: int = 1000, seed: int = 
             "confusion": dict(zip(("labels", "matrix"), errors.confusion(found, types.get(task, ())))),
         }
         if seen and task in seen:
-            documents = [(record_spans(r, task, "gold"), record_spans(r, task, "predicted"), texts.get(r["id"], "")) for r in records]
-            result[task]["novelty"] = novelty.novelty_recall(documents, seen[task], types.get(task, ()))
+            missing = [r["id"] for r in records if r["id"] not in texts]
+            if missing:  # a span's text is what decides seen or unseen
+                result[task]["novelty_not_computed"] = (f"predictions/{split}.jsonl lacks the text of {len(missing)} "
+                                                        f"document(s), e.g. {missing[0]!r}")
+            else:
+                documents = [(record_spans(r, task, "gold"), record_spans(r, task, "predicted"), texts[r["id"]]) for r in records]
+                result[task]["novelty"] = novelty.novelty_recall(documents, seen[task], types.get(task, ()))
     return result
 
 
@@ -104,6 +109,8 @@ def markdown(run_dir: Path, analysis: dict, mode: str, unit: str, no_novelty: st
             if "novelty" in a:
                 lines += ["", "Recall on gold spans whose text is (seen) or is not (unseen) a span text of the training split:", "",
                           novelty.markdown(a["novelty"]).rstrip()]
+            elif "novelty_not_computed" in a:
+                lines += ["", f"Recall on spans seen and unseen in training: not computed ({a['novelty_not_computed']})."]
             lines += ["", f"![confusion](confusion_{split}_{task}.png) ![per-type F1](f1_{split}_{task}.png)", ""]
     lines += ["## Training curves", "", "![curves](curves.png)", ""]
     return "\n".join(lines)
