@@ -21,14 +21,6 @@ def _scheme_types(run_dir: Path) -> dict[str, list[str]]:
     return {task: list(s["types"]) for task, s in json.loads(path.read_text(encoding="utf-8")).items()}
 
 
-def record_errors(records: list[dict], task: str, texts: dict[str, str]) -> list[errors.SpanError]:
-    """Error categories of the spans decoded from a run's word tags (gold as the model saw it)."""
-    out = []
-    for r in records:
-        out += errors.categorise(record_spans(r, task, "gold"), record_spans(r, task, "predicted"), texts.get(r["id"], ""), r["id"])
-    return out
-
-
 def training_span_texts(run_dir: Path) -> tuple[dict[str, set[str]], str | None]:
     """Span texts per task of the run's gold training split (config.yaml's `data`, without
     `data.silver`: analysis.novelty), or ({}, why not) when that split cannot be read."""
@@ -63,7 +55,9 @@ def analyse_split(run_dir: Path, split: str, n_samples: int = 1000, seed: int = 
     result = {}
     for task in (records[0]["gold"] if records else {}):
         counts = bootstrap.count_records(records, task, types.get(task, ()), mode, unit, texts)
-        found = record_errors(records, task, texts)
+        # (id, gold, predicted) spans decoded once from the word tags (gold as the model saw it)
+        spans = [(r["id"], record_spans(r, task, "gold"), record_spans(r, task, "predicted")) for r in records]
+        found = [error for doc_id, gold, predicted in spans for error in errors.categorise(gold, predicted, texts.get(doc_id, ""), doc_id)]
         result[task] = {
             "bootstrap": bootstrap.bootstrap_ci(counts, n_samples, seed, confidence),
             "semeval": semeval.semeval_scores([r["gold"][task] for r in records], [r["predicted"][task] for r in records], types.get(task, ())),
@@ -72,12 +66,12 @@ def analyse_split(run_dir: Path, split: str, n_samples: int = 1000, seed: int = 
             "confusion": dict(zip(("labels", "matrix"), errors.confusion(found, types.get(task, ())))),
         }
         if seen and task in seen:
-            missing = [r["id"] for r in records if r["id"] not in texts]
+            missing = [doc_id for doc_id, _, _ in spans if doc_id not in texts]
             if missing:  # a span's text is what decides seen or unseen
                 result[task]["novelty_not_computed"] = (f"predictions/{split}.jsonl lacks the text of {len(missing)} "
                                                         f"document(s), e.g. {missing[0]!r}")
             else:
-                documents = [(record_spans(r, task, "gold"), record_spans(r, task, "predicted"), texts[r["id"]]) for r in records]
+                documents = [(gold, predicted, texts[doc_id]) for doc_id, gold, predicted in spans]
                 result[task]["novelty"] = novelty.novelty_recall(documents, seen[task], types.get(task, ()))
     return result
 
